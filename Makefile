@@ -1,0 +1,35 @@
+# `make site` and `make test` do all the set-up they need: a virtualenv with the pinned
+# Python packages (requirements.txt) and lunr.js from the npm registry (package-lock.json).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY_STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+
+.PHONY: setup site test serve bench clean
+
+setup: $(PY_STAMP) $(NODE_STAMP)
+
+$(PY_STAMP): requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+site: setup
+	$(BIN)/python build.py
+
+serve: setup
+	$(BIN)/python build.py serve
+
+test: setup
+	$(BIN)/python -m pytest
+
+bench: setup
+	$(BIN)/python build.py bench
+
+clean:
+	rm -rf site .site-* .cache

@@ -1,0 +1,145 @@
+"""The typed, validated `config.yaml`: site settings, paths and tag rules.
+
+Paths in the file are relative to the file itself, so a catalog can be built from any
+working directory.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from papershelf.errors import PapershelfError
+from papershelf.tagging import Tagger
+from papershelf.yamlio import load_yaml
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SiteSettings(_Strict):
+    title: str = "Papershelf"
+    description: str = "A browsable, searchable catalog of research papers."
+    base_url: str = "/"
+    site_url: str = ""
+    language: str = "en"
+    papers_per_page: int = Field(default=50, ge=1, le=1000)
+    feed_size: int = Field(default=50, ge=1, le=1000)
+    related_count: int = Field(default=5, ge=0, le=50)
+
+    @field_validator("base_url")
+    @classmethod
+    def _normalize_base_url(cls, value: str) -> str:
+        return normalize_base_url(value)
+
+    @field_validator("site_url")
+    @classmethod
+    def _strip_site_url(cls, value: str) -> str:
+        return value.rstrip("/")
+
+
+class Paths(_Strict):
+    dumps: str = "dumps"
+    content: str = "content"
+    templates: str = "templates"
+    static: str = "static"
+    output: str = "site"
+
+
+class TagRule(_Strict):
+    """A tag and what assigns it: words or phrases (word boundaries, any case; spaces
+    and hyphens interchangeable) and, prefixed `re:`, regular expressions."""
+
+    name: str = Field(min_length=1)
+    slug: str | None = Field(default=None, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+    match: list[str] = Field(min_length=1)
+
+    @field_validator("match")
+    @classmethod
+    def _patterns_compile(cls, values: list[str]) -> list[str]:
+        for value in values:
+            if value.startswith("re:"):
+                try:
+                    re.compile(value[3:])
+                except re.error as error:
+                    raise ValueError(f"bad regular expression {value!r}: {error}") from None
+        return values
+
+
+class Config(_Strict):
+    site: SiteSettings = SiteSettings()
+    paths: Paths = Paths()
+    max_tags_per_paper: int = Field(default=4, ge=1, le=50)
+    tags: list[TagRule] = []
+
+
+class Settings:
+    """A loaded config with its paths resolved against the config file's folder."""
+
+    def __init__(self, config: Config, root: Path, source: Path | None = None):
+        self.config = config
+        self.root = root
+        self.source = source
+
+    @property
+    def site(self) -> SiteSettings:
+        return self.config.site
+
+    def tagger(self) -> Tagger:
+        return Tagger(self.config.tags, self.config.max_tags_per_paper)
+
+    def path(self, name: str) -> Path:
+        return (self.root / getattr(self.config.paths, name)).resolve()
+
+    @property
+    def dumps_dir(self) -> Path:
+        return self.path("dumps")
+
+    @property
+    def content_dir(self) -> Path:
+        return self.path("content")
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.path("templates")
+
+    @property
+    def static_dir(self) -> Path:
+        return self.path("static")
+
+    @property
+    def output_dir(self) -> Path:
+        return self.path("output")
+
+    def with_base_url(self, base_url: str) -> "Settings":
+        site = self.config.site.model_copy(update={"base_url": normalize_base_url(base_url)})
+        return Settings(self.config.model_copy(update={"site": site}), self.root, self.source)
+
+
+def normalize_base_url(value: str) -> str:
+    """`/`, `/repo/`: always one leading and one trailing slash, so links can be joined."""
+    value = value.strip()
+    if "://" in value:
+        raise ValueError("base_url is a path such as / or /repo/, not a full URL (use site_url)")
+    parts = [part for part in value.split("/") if part]
+    return "/" + "".join(f"{part}/" for part in parts)
+
+
+def load_config(path: Path) -> Settings:
+    """Read and validate a config file; errors name the file and the offending key."""
+    data = load_yaml(path)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise PapershelfError(path, "the config must be a mapping of keys to values")
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        key = ".".join(str(part) for part in first["loc"]) or "(top level)"
+        raise PapershelfError(path, f"key '{key}': {first['msg']}") from None
+    return Settings(config, path.parent.resolve(), path)
+

@@ -1,0 +1,152 @@
+"""Ingest: merge parsed dumps into the content store without losing a hand edit.
+
+Dump-derived text (title, abstract, links) is written when a paper is first seen and never
+overwritten afterwards, so corrections made in the YAML files stay. Later dumps only add
+sources, fill an abstract that was missing, and refresh the automatic tags.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from papershelf.dumps import Dump, ParseWarning, read_dump
+from papershelf.errors import PapershelfError
+from papershelf.links import find_links
+from papershelf.paper import Link, Paper, Source, paper_id, short_name, unique_slug
+from papershelf.store import DumpRecord, Store, load_store, save_store
+from papershelf.tagging import Tagger, merge_tags
+
+
+@dataclass
+class IngestReport:
+    dumps_read: list[str] = field(default_factory=list)
+    dumps_skipped: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    files_written: int = 0
+
+    def summary(self) -> str:
+        return (
+            f"ingest: {len(self.dumps_read)} dumps read, {len(self.dumps_skipped)} unchanged and skipped, "
+            f"{len(self.errors)} refused; papers: {self.new} new, {self.updated} updated, "
+            f"{self.unchanged} unchanged; {len(self.warnings)} warnings; {self.files_written} files written"
+        )
+
+
+def _new_paper(title: str, abstract: str, source: Source, taken: set[str]) -> Paper:
+    identifier = paper_id(title)
+    return Paper(
+        id=identifier,
+        slug=unique_slug(title, identifier, taken),
+        title=title,
+        short_name=short_name(title),
+        abstract=abstract,
+        links=[Link(**link) for link in find_links(abstract)],
+        first_seen=source.dump,
+        sources=[source],
+    )
+
+
+def _add_source(paper: Paper, source: Source, abstract: str) -> None:
+    others = [existing for existing in paper.sources if existing.dump != source.dump]
+    paper.sources = others + [source]
+    if not paper.abstract and abstract:
+        paper.abstract = abstract
+        known = {link.url for link in paper.links}
+        paper.links += [Link(**link) for link in find_links(abstract) if link["url"] not in known]
+
+
+def merge_dump(store: Store, dump: Dump) -> list[ParseWarning]:
+    """Add one parsed dump's entries to the store, in place. Returns warnings for papers
+    the dump lists more than once (kept once, at their first position)."""
+    warnings: list[ParseWarning] = []
+    seen_here: dict[str, int] = {}
+    taken = store.taken_slugs()
+    for entry in dump.entries:
+        identifier = paper_id(entry.title)
+        if identifier in seen_here:
+            warnings.append(
+                ParseWarning(
+                    dump.name,
+                    entry.line,
+                    f"{entry.title!r} is listed again (first at position {seen_here[identifier]}); kept once",
+                )
+            )
+            continue
+        seen_here[identifier] = entry.position
+        source = Source(dump=dump.name, position=entry.position, date=dump.date)
+        if identifier in store.papers:
+            _add_source(store.papers[identifier], source, entry.abstract)
+        else:
+            paper = _new_paper(entry.title, entry.abstract, source, taken)
+            taken.add(paper.slug)
+            store.papers[identifier] = paper
+    record = DumpRecord(
+        name=dump.name,
+        sha256=dump.sha256,
+        date=dump.date,
+        papers=len(seen_here),
+        warnings=[str(w) for w in dump.warnings + warnings],
+    )
+    store.dumps = [r for r in store.dumps if r.name != dump.name] + [record]
+    return warnings
+
+
+def retag(store: Store, tagger: Tagger) -> None:
+    """Apply the tag rules to every paper (rules may have changed), keeping hand edits."""
+    for paper in store.papers.values():
+        new_auto = tagger.tags_for(paper.title, paper.abstract)
+        paper.tags = merge_tags(paper.tags, paper.auto_tags, new_auto)
+        paper.auto_tags = new_auto
+
+
+def ingest(store: Store, dumps: list[Dump], tagger: Tagger) -> IngestReport:
+    """Merge dumps into the store and retag; counts papers new, updated and unchanged."""
+    report = IngestReport()
+    before = {pid: paper.to_data() for pid, paper in store.papers.items()}
+    for dump in dumps:
+        report.dumps_read.append(dump.name)
+        warnings = dump.warnings + merge_dump(store, dump)
+        report.warnings += [str(warning) for warning in warnings]
+    retag(store, tagger)
+    for pid, paper in store.papers.items():
+        if pid not in before:
+            report.new += 1
+        elif before[pid] != paper.to_data():
+            report.updated += 1
+        else:
+            report.unchanged += 1
+    return report
+
+
+def dump_paths(dumps_dir: Path) -> list[Path]:
+    """Every dump of the catalog, in name order: name dumps so they sort in arrival order."""
+    return sorted(path for path in dumps_dir.glob("*.txt") if path.is_file())
+
+
+def run_ingest(content_dir: Path, paths: list[Path], tagger: Tagger, skip_known: bool) -> IngestReport:
+    """Read dumps and update the store on disk. Dumps that cannot be read are refused one by
+    one; a bad content file stops everything before anything is written."""
+    store = load_store(content_dir)
+    known = {record.name: record.sha256 for record in store.dumps}
+    dumps: list[Dump] = []
+    refused: list[str] = []
+    skipped: list[str] = []
+    for path in paths:
+        try:
+            dump = read_dump(path)
+        except PapershelfError as error:
+            refused.append(str(error))
+            continue
+        if skip_known and known.get(dump.name) == dump.sha256:
+            skipped.append(dump.name)
+            continue
+        dumps.append(dump)
+    report = ingest(store, dumps, tagger)
+    report.errors, report.dumps_skipped = refused, skipped
+    report.files_written = save_store(store)["written"]
+    return report

@@ -1,0 +1,86 @@
+"""Finding the links in an abstract and cleaning what text extraction left on them."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+CODE_HOSTS = frozenset(
+    {
+        "github.com",
+        "gitlab.com",
+        "gitee.com",
+        "bitbucket.org",
+        "huggingface.co",
+        "hf.co",
+        "codeberg.org",
+        "sourceforge.net",
+        "git.io",
+        "paperswithcode.com",
+    }
+)
+# Hosts of papers, videos and posts about the paper rather than its code or homepage.
+OTHER_HOSTS = frozenset(
+    {
+        "arxiv.org",
+        "doi.org",
+        "dx.doi.org",
+        "openreview.net",
+        "aclanthology.org",
+        "youtube.com",
+        "youtu.be",
+        "twitter.com",
+        "x.com",
+        "xkcd.com",
+        "wikipedia.org",
+    }
+)
+
+_URL = re.compile(
+    r"(?:https?://|www\.|\b(?:" + "|".join(re.escape(h) for h in sorted(CODE_HOSTS)) + r")/)"
+    r"[^\s<>\"'{}|\\^`\[\]]*(?:\\_[^\s<>\"'{}|\\^`\[\]]*)*",
+    re.IGNORECASE,
+)
+_TRAILING = ".,;:!?*'\""
+_HOST = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}(?::\d+)?$", re.IGNORECASE)
+
+
+def clean_url(raw: str) -> str | None:
+    """Trim sentence punctuation, unbalanced brackets and LaTeX escapes; None if no URL is left."""
+    url = raw.replace("\\_", "_").replace("\\%", "%").replace("\\&", "&").replace("\\#", "#")
+    while url:
+        if url[-1] in _TRAILING:
+            url = url[:-1]
+        elif url[-1] == ")" and url.count(")") > url.count("("):
+            url = url[:-1]
+        else:
+            break
+    if not url.lower().startswith(("http://", "https://")):
+        url = "https://" + url
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if not _HOST.match(parts.netloc.rsplit("@", 1)[-1]) or not host:
+        return None
+    return url
+
+
+def link_kind(url: str) -> str:
+    host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
+    if host in CODE_HOSTS:
+        return "code"
+    if host in OTHER_HOSTS or any(host.endswith("." + other) for other in OTHER_HOSTS):
+        return "other"
+    return "project"
+
+
+def find_links(text: str) -> list[dict[str, str]]:
+    """Links in order of appearance, each once: `{"url": …, "kind": code|project|other}`."""
+    links: list[dict[str, str]] = []
+    seen: set[str] = set()
+    for match in _URL.finditer(text):
+        url = clean_url(match.group(0))
+        if url is None or url.lower() in seen:
+            continue
+        seen.add(url.lower())
+        links.append({"url": url, "kind": link_kind(url)})
+    return links

@@ -1,0 +1,115 @@
+"""The paper model: what one record of the catalog holds, and how ids, slugs and short
+names derive from a title."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from slugify import slugify
+
+SLUG_MAX_LENGTH = 80
+SHORT_NAME_MAX_WORDS = 4
+
+
+class Link(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: str
+    kind: Literal["code", "project", "other"] = "other"
+
+
+class Source(BaseModel):
+    """One appearance of the paper in a dump."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    dump: str
+    position: int = Field(ge=1)
+    date: str | None = None
+
+
+class Paper(BaseModel):
+    """One paper of the catalog, as stored in `content/papers/<slug>.yaml`.
+
+    Field order is the file's key order. `auto_tags` records what the tag rules gave at the
+    last ingest, so that tags a person added or removed in `tags` can be told apart and kept.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[0-9a-f]{12}$")
+    slug: str = Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+    title: str = Field(min_length=1)
+    short_name: str | None = None
+    abstract: str = ""
+    links: list[Link] = []
+    tags: list[str] = []
+    hidden: bool = False
+    notes: str = ""
+    first_seen: str
+    sources: list[Source] = Field(min_length=1)
+    auto_tags: list[str] = []
+
+    def to_data(self) -> dict:
+        """The YAML mapping: empty optional fields are left out to keep files short."""
+        data = self.model_dump(exclude_none=True)
+        for key in ("links", "notes", "auto_tags"):
+            if not data[key]:
+                del data[key]
+        if not data["hidden"]:
+            del data["hidden"]
+        for source in data["sources"]:
+            if source.get("date") is None:
+                source.pop("date", None)
+        return data
+
+    @property
+    def code_links(self) -> list[Link]:
+        return [link for link in self.links if link.kind == "code"]
+
+
+def normalize_title(title: str) -> str:
+    """The key two captures of one title share: Unicode-normalized, case and spacing folded."""
+    folded = unicodedata.normalize("NFKC", title).casefold()
+    return " ".join(re.sub(r"[^\w]+", " ", folded).split())
+
+
+def paper_id(title: str) -> str:
+    return hashlib.sha256(normalize_title(title).encode("utf-8")).hexdigest()[:12]
+
+
+def title_slug(title: str) -> str:
+    """ASCII and readable: `γ-MoD: …` becomes `g-mod-…`; cut on a word boundary."""
+    slug = slugify(title, max_length=SLUG_MAX_LENGTH, word_boundary=True, save_order=True)
+    return slug or "paper"
+
+
+def unique_slug(title: str, identifier: str, taken: set[str]) -> str:
+    """The title's slug, or with the id's first characters when another paper has it."""
+    base = title_slug(title)
+    if base not in taken:
+        return base
+    for length in range(6, len(identifier) + 1):
+        candidate = f"{base}-{identifier[:length]}"
+        if candidate not in taken:
+            return candidate
+    raise ValueError(f"no free slug for {title!r}")  # would need a 12-hex-digit id collision
+
+
+def short_name(title: str) -> str | None:
+    """The name before the colon (`Q-VLM`, `SHERL`), when the part before it is a name and
+    not the start of a sentence: one word, or a few words each capitalized or mixed-case."""
+    head, colon, rest = title.partition(":")
+    head = head.strip()
+    if not colon or not rest.strip() or not head:
+        return None
+    words = head.split()
+    if len(words) > SHORT_NAME_MAX_WORDS:
+        return None
+    if len(words) == 1 or all(any(char.isupper() or char.isdigit() for char in word) for word in words):
+        return head
+    return None

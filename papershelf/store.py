@@ -1,0 +1,110 @@
+"""The content store: `content/papers/<slug>.yaml`, one hand-editable file per paper, and
+`content/dumps.yaml`, the ledger of ingested dumps. Reading validates everything before
+anything is written, so a bad file stops the run with nothing changed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from papershelf.errors import PapershelfError
+from papershelf.paper import Paper
+from papershelf.yamlio import load_yaml, to_yaml, write_atomic
+
+PAPERS_DIR = "papers"
+LEDGER_FILE = "dumps.yaml"
+
+
+class DumpRecord(BaseModel):
+    """What the ledger remembers of an ingested dump."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    date: str | None = None
+    papers: int = Field(ge=0)
+    warnings: list[str] = []
+
+
+@dataclass
+class Store:
+    """The whole catalog in memory, keyed by paper id, and the dumps it came from in
+    ingest order."""
+
+    root: Path
+    papers: dict[str, Paper] = field(default_factory=dict)
+    dumps: list[DumpRecord] = field(default_factory=list)
+
+    @property
+    def papers_dir(self) -> Path:
+        return self.root / PAPERS_DIR
+
+    @property
+    def ledger_path(self) -> Path:
+        return self.root / LEDGER_FILE
+
+    def taken_slugs(self) -> set[str]:
+        return {paper.slug for paper in self.papers.values()}
+
+
+def _validation_message(error: ValidationError) -> str:
+    first = error.errors()[0]
+    key = ".".join(str(part) for part in first["loc"]) or "(top level)"
+    return f"key '{key}': {first['msg']}"
+
+
+def load_paper(path: Path) -> Paper:
+    data = load_yaml(path)
+    if not isinstance(data, dict):
+        raise PapershelfError(path, "a paper file must be a mapping of keys to values", 1)
+    try:
+        paper = Paper.model_validate(data)
+    except ValidationError as error:
+        raise PapershelfError(path, _validation_message(error)) from None
+    if paper.slug != path.stem:
+        raise PapershelfError(path, f"key 'slug': '{paper.slug}' does not match the file name")
+    return paper
+
+
+def load_store(root: Path) -> Store:
+    store = Store(root)
+    for path in sorted(store.papers_dir.glob("*.yaml")):
+        paper = load_paper(path)
+        if paper.id in store.papers:
+            other = store.papers[paper.id].slug
+            raise PapershelfError(path, f"key 'id': {paper.id} is also the id of {other}.yaml")
+        store.papers[paper.id] = paper
+    if store.ledger_path.exists():
+        data = load_yaml(store.ledger_path) or []
+        if not isinstance(data, list):
+            raise PapershelfError(store.ledger_path, "the ledger must be a list of dumps", 1)
+        try:
+            store.dumps = [DumpRecord.model_validate(item) for item in data]
+        except ValidationError as error:
+            raise PapershelfError(store.ledger_path, _validation_message(error)) from None
+    return store
+
+
+def paper_yaml(paper: Paper) -> str:
+    return to_yaml(paper.to_data())
+
+
+def save_store(store: Store) -> dict[str, int]:
+    """Write what differs from disk; files with equal text are left untouched (same bytes,
+    same modification time). Returns counts of files written and left."""
+    counts = {"written": 0, "unchanged": 0}
+    wanted: dict[Path, str] = {
+        store.papers_dir / f"{paper.slug}.yaml": paper_yaml(paper) for paper in store.papers.values()
+    }
+    wanted[store.ledger_path] = to_yaml([record.model_dump(exclude_none=True) for record in store.dumps])
+    for path in sorted(wanted):
+        text = wanted[path]
+        if path.exists() and path.read_text(encoding="utf-8") == text:
+            counts["unchanged"] += 1
+            continue
+        write_atomic(path, text)
+        counts["written"] += 1
+    return counts

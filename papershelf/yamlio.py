@@ -1,0 +1,64 @@
+"""Safe, fast YAML reading and stable YAML writing, with errors that name file and line."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from papershelf.errors import PapershelfError
+
+# The C loader is several times faster; both are safe loaders (no arbitrary objects).
+SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+SafeDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+def parse_yaml(text: str, path: Path) -> Any:
+    try:
+        return yaml.load(text, Loader=SafeLoader)  # noqa: S506 - a safe loader
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark is not None else None
+        problem = error.problem or error.context or "malformed YAML"
+        raise PapershelfError(path, f"malformed YAML: {problem}", line) from None
+    except yaml.YAMLError as error:
+        raise PapershelfError(path, f"malformed YAML: {error}") from None
+
+
+def load_yaml(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise PapershelfError(path, "not UTF-8 text") from None
+    except OSError as error:
+        raise PapershelfError(path, f"cannot read: {error.strerror}") from None
+    return parse_yaml(text, path)
+
+
+def to_yaml(data: Any) -> str:
+    """Block style, keys in the order given, Unicode kept: diffs stay small and readable."""
+    return yaml.dump(
+        data,
+        Dumper=SafeDumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=100,
+    )
+
+
+def write_atomic(path: Path, data: bytes | str) -> None:
+    """Write via a temporary file and rename, so a reader never sees half a file."""
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

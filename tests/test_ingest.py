@@ -1,0 +1,135 @@
+"""Ingest end to end through the command line: the content store it writes, idempotence,
+hand edits kept across re-ingests, and bad input stopping cleanly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from papershelf.cli import main
+
+CSWIN = "cswin-transformer-a-general-vision-transformer-backbone-with-cross-shaped"
+
+
+def ingest(catalog: Path, *args: str) -> int:
+    return main(["--config", str(catalog / "config.yaml"), "ingest", *args])
+
+
+def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
+    return {str(p.relative_to(folder)): (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def read(catalog: Path, slug: str) -> dict:
+    return yaml.safe_load((catalog / "content" / "papers" / f"{slug}.yaml").read_text(encoding="utf-8"))
+
+
+def test_ingest_samples_writes_one_file_per_distinct_paper(catalog: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert ingest(catalog) == 0
+    assert "3 dumps read" in capsys.readouterr().out
+    files = list((catalog / "content" / "papers").glob("*.yaml"))
+    assert len(files) == 371
+    cswin = read(catalog, CSWIN)
+    assert [s["dump"][:3] for s in cswin["sources"]] == ["000", "004"]
+    assert cswin["first_seen"].startswith("000")
+    q_vlm = read(catalog, "q-vlm-post-training-quantization-for-large-vision-language-models")
+    assert list(q_vlm) == ["id", "slug", "title", "short_name", "abstract", "links", "tags", "first_seen", "sources", "auto_tags"]
+    assert q_vlm["links"] == [{"url": "https://github.com/ChangyuanWang17/QVLM", "kind": "code"}]
+    assert q_vlm["sources"] == [{"dump": "000_9d9e7264a0fe5dfa.txt", "position": 1, "date": "Mar 12"}]
+    assert "Quantization" in q_vlm["tags"] and q_vlm["short_name"] == "Q-VLM"
+    gamma = next(f for f in files if f.name.startswith("g-mod-"))
+    assert read(catalog, gamma.stem)["title"].startswith("γ-MoD:")
+
+
+def test_ingest_twice_changes_no_file(catalog: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ingest(catalog)
+    before = snapshot(catalog / "content")
+    assert ingest(catalog) == 0
+    assert "3 unchanged and skipped" in capsys.readouterr().out
+    dumps = [str(p) for p in sorted((catalog / "dumps").glob("*.txt"))]
+    assert ingest(catalog, *dumps) == 0  # named dumps are always re-read
+    assert "371 unchanged" in capsys.readouterr().out
+    assert snapshot(catalog / "content") == before
+
+
+def test_hand_edits_survive_reingest(catalog: Path) -> None:
+    ingest(catalog)
+    path = catalog / "content" / "papers" / f"{CSWIN}.yaml"
+    data = read(catalog, CSWIN)
+    removed = data["auto_tags"][0]
+    data["title"] = "CSWin Transformer (corrected title)"
+    data["tags"] = [t for t in data["tags"] if t != removed] + ["My Reading List"]
+    data["hidden"] = True
+    data["notes"] = "Read this *twice*."
+    data["links"].append({"url": "https://example.org/cswin", "kind": "project"})
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    dumps = [str(p) for p in sorted((catalog / "dumps").glob("*.txt"))]
+    assert ingest(catalog, *dumps) == 0
+    after = read(catalog, CSWIN)
+    assert after["title"] == "CSWin Transformer (corrected title)"
+    assert removed not in after["tags"] and "My Reading List" in after["tags"]
+    assert after["hidden"] is True and after["notes"] == "Read this *twice*."
+    assert {"url": "https://example.org/cswin", "kind": "project"} in after["links"]
+    assert len(list((catalog / "content" / "papers").glob("*.yaml"))) == 371
+
+
+def test_new_dump_adds_sources_and_papers(catalog: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ingest(catalog)
+    new_dump = catalog / "dumps" / "005_new.txt"
+    new_dump.write_text(
+        "Mar 14\n\nCSWin   transformer: a general vision transformer backbone with cross-shaped windows\n\n"
+        "We present CSWin Transformer again. It is an efficient backbone.\n\n"
+        "Brand New Paper About Quantization\n\nWe study quantization of models. Quantization helps a lot.\n",
+        encoding="utf-8",
+    )
+    assert ingest(catalog) == 0
+    assert "1 new, 1 updated, 370 unchanged" in capsys.readouterr().out
+    assert [s["dump"][:3] for s in read(catalog, CSWIN)["sources"]] == ["000", "004", "005"]
+    brand_new = read(catalog, "brand-new-paper-about-quantization")
+    assert brand_new["first_seen"] == "005_new.txt" and brand_new["tags"] == ["Quantization"]
+
+
+def test_malformed_yaml_stops_with_file_and_line_and_changes_nothing(catalog: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ingest(catalog)
+    bad = catalog / "content" / "papers" / f"{CSWIN}.yaml"
+    bad.write_text("id: abc\ntitle: [unclosed\nslug: x\n", encoding="utf-8")
+    (catalog / "dumps" / "005_new.txt").write_text("New Title Here\n\nAn abstract. With sentences.\n", encoding="utf-8")
+    before = snapshot(catalog / "content")
+    assert ingest(catalog) == 2
+    err = capsys.readouterr().err
+    assert f"{CSWIN}.yaml:" in err and "malformed YAML" in err
+    line = int(err.split(f"{CSWIN}.yaml:")[1].split(":")[0])
+    assert line in (2, 3)
+    assert snapshot(catalog / "content") == before
+
+
+def test_invalid_paper_field_names_the_key(catalog: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ingest(catalog)
+    path = catalog / "content" / "papers" / f"{CSWIN}.yaml"
+    data = read(catalog, CSWIN)
+    data["tags"] = "not a list"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    assert ingest(catalog) == 2
+    assert "key 'tags'" in capsys.readouterr().err
+
+
+def test_bad_dump_is_refused_and_the_others_go_in(catalog: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (catalog / "dumps" / "001_binary.txt").write_bytes(b"\x00\x01\x02binary")
+    assert ingest(catalog) == 1
+    captured = capsys.readouterr()
+    assert "001_binary.txt: not a text file" in captured.err and "3 dumps read" in captured.out
+    assert len(list((catalog / "content" / "papers").glob("*.yaml"))) == 371
+
+
+def test_bad_config_names_the_key(catalog: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = catalog / "config.yaml"
+    config.write_text(config.read_text().replace("papers_per_page: 50", "papers_per_page: lots"))
+    assert ingest(catalog) == 2
+    assert "key 'site.papers_per_page'" in capsys.readouterr().err
+    config.write_text("site:\n  titel: typo\n")
+    assert ingest(catalog) == 2
+    assert "key 'site.titel'" in capsys.readouterr().err
+    config.write_text("tags:\n  - name: Broken\n    match: ['re:(unclosed']\n")
+    assert ingest(catalog) == 2
+    assert "key 'tags.0.match'" in capsys.readouterr().err

@@ -1,0 +1,62 @@
+"""Ids, slugs, short names and link cleaning: the fields derived from a dump entry."""
+
+from __future__ import annotations
+
+from papershelf.links import find_links
+from papershelf.paper import paper_id, short_name, title_slug, unique_slug
+
+
+def test_id_ignores_case_spacing_and_punctuation_runs() -> None:
+    base = paper_id("Q-VLM: Post-training Quantization for Large Vision-Language Models")
+    assert paper_id("q-vlm:  post-training quantization for LARGE vision-language models ") == base
+    assert paper_id("Q-VLM: Post-training Quantization for Large Vision Models") != base
+    assert len(base) == 12
+
+
+def test_slug_is_ascii_readable_and_bounded() -> None:
+    assert title_slug("γ-MoD: Exploring Mixture-of-Depth Adaptation") == "g-mod-exploring-mixture-of-depth-adaptation"
+    assert title_slug("Nyströmformer: A Nyström-Based Algorithm") == "nystromformer-a-nystrom-based-algorithm"
+    long_slug = title_slug("word " * 60)
+    assert len(long_slug) <= 80 and not long_slug.endswith("-")
+    assert title_slug("<script>alert(1)</script> ../../etc") == "script-alert-1-script-etc"
+    assert title_slug("！？") == "paper"
+
+
+def test_slug_collisions_resolve_with_the_id() -> None:
+    taken = {"attention"}
+    assert unique_slug("Attention", "abcdef123456", taken) == "attention-abcdef"
+    assert unique_slug("Attention", "abcdef123456", taken | {"attention-abcdef"}) == "attention-abcdef1"
+    assert unique_slug("Other", "abcdef123456", taken) == "other"
+
+
+def test_short_names() -> None:
+    assert short_name("Q-VLM: Post-training Quantization") == "Q-VLM"
+    assert short_name("SHERL: Synthesizing High Accuracy") == "SHERL"
+    assert short_name("kMaX-DeepLab: k-means Mask Transformer") == "kMaX-DeepLab"
+    assert short_name("CSWin Transformer: A General Vision Transformer Backbone") == "CSWin Transformer"
+    assert short_name("tasksource: Structured Dataset Preprocessing") == "tasksource"
+    assert short_name("Utilizing BERT for Information Retrieval: Survey, Applications") is None
+    assert short_name("Mixing and Shifting: Exploiting Global and Local Dependencies") is None
+    assert short_name("What Matters in Transformers? Not All Attention is Needed") is None
+
+
+def test_links_are_cleaned_and_classified() -> None:
+    text = (
+        "Code is available at https://github.com/ChangyuanWang17/QVLM. See (https://github.com/LZY-the-boys/Twin-Mergin.) "
+        "and \\url{https://github.com/Med-Process/Strip\\_MLP}. Project: https://ivrl.github.io/VTAGML. "
+        "Paper https://arxiv.org/abs/2401.00001, broken https://github. and again https://github.com/ChangyuanWang17/QVLM"
+    )
+    assert find_links(text) == [
+        {"url": "https://github.com/ChangyuanWang17/QVLM", "kind": "code"},
+        {"url": "https://github.com/LZY-the-boys/Twin-Mergin", "kind": "code"},
+        {"url": "https://github.com/Med-Process/Strip_MLP", "kind": "code"},
+        {"url": "https://ivrl.github.io/VTAGML", "kind": "project"},
+        {"url": "https://arxiv.org/abs/2401.00001", "kind": "other"},
+    ]
+    assert find_links("weights on https://huggingface.co/org/model and gitee.com/a/b.")[1] == {
+        "url": "https://gitee.com/a/b",
+        "kind": "code",
+    }
+    assert find_links("a balanced https://en.wikipedia.org/wiki/Foo_(bar) link") == [
+        {"url": "https://en.wikipedia.org/wiki/Foo_(bar)", "kind": "other"}
+    ]
