@@ -36,7 +36,7 @@ OTHER_HOSTS = frozenset(
     }
 )
 
-_URL = re.compile(
+URL_PATTERN = re.compile(
     r"(?:https?://|www\.|\b(?:" + "|".join(re.escape(h) for h in sorted(CODE_HOSTS)) + r")/)"
     r"[^\s<>\"'{}|\\^`\[\]]*(?:\\_[^\s<>\"'{}|\\^`\[\]]*)*",
     re.IGNORECASE,
@@ -77,7 +77,7 @@ def find_links(text: str) -> list[dict[str, str]]:
     """Links in order of appearance, each once: `{"url": …, "kind": code|project|other}`."""
     links: list[dict[str, str]] = []
     seen: set[str] = set()
-    for match in _URL.finditer(text):
+    for match in URL_PATTERN.finditer(text):
         url = clean_url(match.group(0))
         if url is None or url.lower() in seen:
             continue

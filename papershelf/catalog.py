@@ -1,0 +1,109 @@
+"""The catalog as the site shows it: visible papers in newest-first order, their tags and
+the dumps (listings) they came from. Pure: built from the store, no I/O.
+
+"Newest" follows the order dumps arrived in (the ledger, which is name order for dumps that
+are named to sort in arrival order) and each paper's position in its first dump, never the
+clock of the machine that builds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from slugify import slugify
+
+from papershelf.paper import Paper
+from papershelf.store import DumpRecord, Store
+from papershelf.tagging import tag_slug
+
+
+@dataclass
+class Tag:
+    name: str
+    slug: str
+    papers: list[Paper] = field(default_factory=list)  # newest first
+
+
+@dataclass
+class Listing:
+    """One dump as a page: what it listed, in its order, and which papers were new with it."""
+
+    record: DumpRecord
+    slug: str
+    order: int  # 0 for the first dump ingested
+    papers: list[Paper] = field(default_factory=list)
+    new_papers: set[str] = field(default_factory=set)  # ids first seen in this dump
+
+    @property
+    def title(self) -> str:
+        return f"{self.record.date} · {self.stem}" if self.record.date else self.stem
+
+    @property
+    def stem(self) -> str:
+        return self.record.name.rsplit(".", 1)[0]
+
+
+@dataclass
+class Catalog:
+    papers: list[Paper]  # visible papers, newest first
+    tags: list[Tag]  # in the config's order, then hand-made tags by name
+    listings: list[Listing]  # newest first
+    tag_by_name: dict[str, Tag]
+    listing_by_dump: dict[str, Listing]
+
+    def paper_tags(self, paper: Paper) -> list[Tag]:
+        return [self.tag_by_name[name] for name in paper.tags if name in self.tag_by_name]
+
+
+def listing_slug(dump_name: str) -> str:
+    return slugify(dump_name.rsplit(".", 1)[0]) or "dump"
+
+
+def build_catalog(store: Store, tag_order: list[str], tag_slugs: dict[str, str]) -> Catalog:
+    dump_order = {record.name: index for index, record in enumerate(store.dumps)}
+    unknown = len(dump_order)
+
+    def age(paper: Paper) -> tuple[int, int, str]:
+        first = next((s for s in paper.sources if s.dump == paper.first_seen), paper.sources[0])
+        return (-dump_order.get(first.dump, unknown), first.position, paper.id)
+
+    papers = sorted((p for p in store.papers.values() if not p.hidden), key=age)
+
+    tags: dict[str, Tag] = {}
+    for name in tag_order:
+        tags[name] = Tag(name, tag_slugs.get(name) or tag_slug(name))
+    hand_made = sorted({t for p in papers for t in p.tags} - set(tags), key=str.casefold)
+    used_slugs = {tag.slug for tag in tags.values()}
+    for name in hand_made:
+        slug = tag_slug(name)
+        while slug in used_slugs:
+            slug += "-1"
+        used_slugs.add(slug)
+        tags[name] = Tag(name, slug)
+    for paper in papers:
+        for name in paper.tags:
+            tags[name].papers.append(paper)
+    used_tags = [tag for tag in tags.values() if tag.papers]
+
+    listings = {
+        record.name: Listing(record, listing_slug(record.name), order)
+        for order, record in enumerate(store.dumps)
+    }
+    for paper in papers:
+        for source in paper.sources:
+            listing = listings.get(source.dump)
+            if listing is not None:
+                listing.papers.append(paper)
+                if source.dump == paper.first_seen:
+                    listing.new_papers.add(paper.id)
+    for listing in listings.values():
+        name = listing.record.name
+        listing.papers.sort(key=lambda p: next(s.position for s in p.sources if s.dump == name))
+    ordered_listings = sorted(listings.values(), key=lambda listing: -listing.order)
+    return Catalog(
+        papers=papers,
+        tags=used_tags,
+        listings=ordered_listings,
+        tag_by_name={tag.name: tag for tag in used_tags},
+        listing_by_dump=listings,
+    )

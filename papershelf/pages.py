@@ -1,0 +1,138 @@
+"""The site plan: every page the site has, as (output path, template, context). Pure.
+
+Lists are paginated in fixed pages counted from the oldest paper, so that a new dump
+changes only the newest pages (plus the front page of each list, which shows the newest
+papers): older page URLs keep their content and their place in search engines.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from papershelf.catalog import Catalog
+from papershelf.paper import Paper
+
+MAIN_TAGS = 12
+
+
+@dataclass(frozen=True)
+class Page:
+    path: str  # output file, relative to the site root: "papers/x/index.html"
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def url_path(self) -> str:
+        """The path a link uses: folders end in "/", files keep their name."""
+        return self.path.removesuffix("index.html")
+
+
+@dataclass(frozen=True)
+class PageLink:
+    number: int
+    url_path: str
+
+
+@dataclass(frozen=True)
+class Archive:
+    """One stable page of a list: `number` counts from the oldest page (1)."""
+
+    number: int
+    count: int
+    papers: list[Paper]  # newest first
+    newer: PageLink | None
+    older: PageLink | None
+    all_pages: list[PageLink]
+
+
+def archive_pages(papers_newest_first: list[Paper], per_page: int, prefix: str) -> list[tuple[str, Archive]]:
+    """Split a list into fixed pages numbered from the oldest: page 1 holds the oldest
+    `per_page` papers, the highest number the newest (possibly partial) rest."""
+    oldest_first = papers_newest_first[::-1]
+    count = max(1, -(-len(oldest_first) // per_page))
+    links = [PageLink(n, f"{prefix}page/{n}/") for n in range(count, 0, -1)]
+    result = []
+    for number in range(1, count + 1):
+        chunk = oldest_first[(number - 1) * per_page : number * per_page]
+        result.append(
+            (
+                f"{prefix}page/{number}/index.html",
+                Archive(
+                    number=number,
+                    count=count,
+                    papers=chunk[::-1],
+                    newer=PageLink(number + 1, f"{prefix}page/{number + 1}/") if number < count else None,
+                    older=PageLink(number - 1, f"{prefix}page/{number - 1}/") if number > 1 else None,
+                    all_pages=links,
+                ),
+            )
+        )
+    return result
+
+
+def older_page_for(total: int, shown: int, per_page: int, prefix: str) -> str | None:
+    """The archive page holding the newest paper that a list's front page leaves out."""
+    if total <= shown:
+        return None
+    oldest_first_index = total - 1 - shown
+    return f"{prefix}page/{oldest_first_index // per_page + 1}/"
+
+
+def _list_pages(
+    papers: list[Paper], per_page: int, prefix: str, template: str, context: dict[str, Any]
+) -> list[Page]:
+    """A list's front page (newest papers) and, when it does not fit, its archive pages."""
+    front = dict(
+        context,
+        papers=papers[:per_page],
+        older_url=older_page_for(len(papers), per_page, per_page, prefix),
+        archive=None,
+    )
+    pages = [Page(f"{prefix}index.html", template, front)]
+    if len(papers) > per_page:
+        for path, archive in archive_pages(papers, per_page, prefix):
+            pages.append(Page(path, template, dict(context, papers=archive.papers, archive=archive, older_url=None)))
+    return pages
+
+
+def plan_site(
+    catalog: Catalog,
+    related: dict[str, list[Paper]],
+    content_pages: list[tuple[str, str, Any]],
+    per_page: int,
+) -> list[Page]:
+    """Every HTML page of the site. Feeds, sitemap and data files are planned by the builder."""
+    tags_by_count = sorted(catalog.tags, key=lambda t: (-len(t.papers), t.name.casefold()))
+    tags_by_name = sorted(catalog.tags, key=lambda t: t.name.casefold())
+    pages: list[Page] = []
+    pages += _list_pages(
+        catalog.papers,
+        per_page,
+        "",
+        "index.html",
+        {"main_tags": tags_by_count[:MAIN_TAGS], "is_home": True},
+    )
+    for paper in catalog.papers:
+        pages.append(
+            Page(
+                f"papers/{paper.slug}/index.html",
+                "paper.html",
+                {"paper": paper, "tags": catalog.paper_tags(paper), "related": related.get(paper.id, [])},
+            )
+        )
+    pages.append(Page("tags/index.html", "tags.html", {"by_count": tags_by_count, "by_name": tags_by_name}))
+    for tag in catalog.tags:
+        pages += _list_pages(tag.papers, per_page, f"tags/{tag.slug}/", "tag.html", {"tag": tag})
+    pages.append(Page("listings/index.html", "listings.html", {"listings": catalog.listings}))
+    for listing in catalog.listings:
+        pages.append(Page(f"listings/{listing.slug}/index.html", "listing.html", {"listing": listing}))
+    for slug, title, body in content_pages:
+        pages.append(Page(f"{slug}/index.html", "page.html", {"title": title, "body": body}))
+    pages.append(Page("404.html", "404.html", {}))
+    return pages
+
+
+def content_page_slug(path: Path) -> str:
+    return path.stem.lower()

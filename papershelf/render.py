@@ -1,0 +1,71 @@
+"""Jinja2 rendering: the environment (autoescape on for every HTML and XML template), the
+helpers templates use to make links, and the content-hashed static assets."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from papershelf.config import SiteSettings
+from papershelf.markup import linkify, render_markdown
+
+@dataclass(frozen=True)
+class Assets:
+    """Static files under content-hashed names, so browsers may cache them forever."""
+
+    files: dict[str, bytes]  # output path ("assets/style.1a2b3c4d.css") -> bytes
+    names: dict[str, str]  # logical name ("style.css") -> output path
+
+    @classmethod
+    def collect(cls, static_dir: Path, extra: dict[str, Path]) -> "Assets":
+        sources = {p.relative_to(static_dir).as_posix(): p for p in sorted(static_dir.rglob("*")) if p.is_file()}
+        sources.update(extra)
+        files, names = {}, {}
+        for name, path in sorted(sources.items()):
+            data = path.read_bytes()
+            stem, dot, suffix = name.rpartition(".")
+            digest = hashlib.sha256(data).hexdigest()[:10]
+            hashed = f"assets/{stem}.{digest}.{suffix}" if dot else f"assets/{name}.{digest}"
+            files[hashed] = data
+            names[name] = hashed
+        return cls(files, names)
+
+
+def make_environment(templates_dir: Path, site: SiteSettings, assets: Assets, build_time: str) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates_dir),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "xml"), default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+    def url(path: str = "") -> str:
+        return site.base_url + path.lstrip("/")
+
+    def absolute_url(path: str = "") -> str:
+        return site.site_url + url(path)
+
+    def asset(name: str) -> str:
+        return url(assets.names[name])
+
+    env.globals.update(site=site, url=url, absolute_url=absolute_url, asset=asset, build_time=build_time)
+    env.filters.update(linkify=linkify, markdown=render_markdown, excerpt=excerpt)
+    return env
+
+
+def excerpt(text: str, length: int = 280) -> str:
+    """The start of a text, cut on a word boundary."""
+    if len(text) <= length:
+        return text
+    cut = text[:length].rsplit(" ", 1)[0].rstrip(",;:.")
+    return f"{cut}…"
+
+
+def render_page(env: jinja2.Environment, template: str, context: dict[str, Any]) -> bytes:
+    return env.get_template(template).render(**context).encode("utf-8")

@@ -1,0 +1,164 @@
+"""The built site: every page there, every internal link working under a sub-path, text
+escaped, output deterministic, and a failed build leaving the old site in place."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+import yaml
+
+from papershelf.linkcheck import broken_links, internal_links
+from tests.conftest import run, snapshot
+
+Q_VLM = "q-vlm-post-training-quantization-for-large-vision-language-models"
+
+
+def test_pages_of_the_sample_catalog(built_site: Path) -> None:
+    site = built_site / "site"
+    assert len(list((site / "papers").glob("*/index.html"))) == 371
+    assert (site / "index.html").exists() and (site / "404.html").exists()
+    assert len(list((site / "listings").glob("*/index.html"))) == 3
+    tags = list((site / "tags").glob("*/index.html"))
+    assert 20 <= len(tags) <= 40 and len(list((site / "tags").glob("*/feed.xml"))) == len(tags)
+    assert (site / "about" / "index.html").exists()
+    home = (site / "index.html").read_text()
+    assert "371 papers" in home and home.count('class="card"') == 50
+    assert "Utilizing BERT for Information Retrieval" in home  # first paper of the newest dump
+    paper = (site / "papers" / Q_VLM / "index.html").read_text()
+    assert '<meta name="citation_title" content="Q-VLM: Post-training Quantization for Large Vision-Language Models">' in paper
+    assert 'href="https://github.com/ChangyuanWang17/QVLM"' in paper and "button-code" in paper
+    assert '<link rel="canonical" href="https://example.github.io/papershelf/papers/' + Q_VLM + '/">' in paper
+    assert paper.count("/papershelf/papers/") >= 5 + 1  # related papers and canonical
+    assert 'href="/papershelf/tags/quantization/"' in paper
+
+
+def test_stable_archive_pages(built_site: Path) -> None:
+    site = built_site / "site"
+    pages = sorted((site / "page").glob("*/index.html"))
+    assert [p.parent.name for p in pages] == ["1", "2", "3", "4", "5", "6", "7", "8"]
+    oldest = (site / "page" / "1" / "index.html").read_text()
+    assert oldest.count('class="card"') == 50 and "XTREME: A Massively Multilingual" not in oldest
+    newest = (site / "page" / "8" / "index.html").read_text()
+    assert newest.count('class="card"') == 371 - 7 * 50
+
+
+def test_every_internal_link_resolves_over_http(built_site: Path, site_origin: str) -> None:
+    site = built_site / "site"
+    assert broken_links(site, "/papershelf/") == {}
+    origin = site_origin.removesuffix("/papershelf/")
+    links = internal_links(site, "/papershelf/")
+    assert len(links) > 450
+    for url in sorted(links):
+        assert url.startswith("/papershelf/"), url
+        with urllib.request.urlopen(origin + url) as response:
+            assert response.status == 200, url
+
+
+def test_feeds_sitemap_and_data(built_site: Path) -> None:
+    site = built_site / "site"
+    atom = "{http://www.w3.org/2005/Atom}"
+    feed = ET.parse(site / "feed.xml").getroot()
+    entries = feed.findall(f"{atom}entry")
+    assert len(entries) == 50
+    assert entries[0].find(f"{atom}link").get("href").startswith("https://example.github.io/papershelf/papers/")
+    tag_feed = ET.parse(site / "tags" / "quantization" / "feed.xml").getroot()
+    assert all("Quantization" in [c.get("label") for c in e.findall(f"{atom}category")] for e in tag_feed.findall(f"{atom}entry"))
+    urls = [loc.text for loc in ET.parse(site / "sitemap.xml").getroot().iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
+    assert f"https://example.github.io/papershelf/papers/{Q_VLM}/" in urls and len(urls) == len(set(urls))
+    assert "Sitemap: https://example.github.io/papershelf/sitemap.xml" in (site / "robots.txt").read_text()
+    papers = json.loads((site / "papers.json").read_text())
+    assert len(papers) == 371
+    q_vlm = next(p for p in papers if p["slug"] == Q_VLM)
+    assert set(q_vlm) == {"id", "slug", "url", "title", "short_name", "abstract", "tags", "links", "sources", "first_seen"}
+    assert q_vlm["url"] == f"https://example.github.io/papershelf/papers/{Q_VLM}/"
+
+
+HOSTILE = {
+    "title": "<script>alert(1)</script> & Friends",
+    "abstract": 'An abstract with <img src=x onerror="alert(2)"> and "quotes" and a link https://example.org/x?a=1&b=<b>.',
+    "notes": "Notes <script>alert(3)</script> [click](javascript:alert(4)) <a href=\"#\" onclick=\"alert(5)\">x</a> **bold**",
+}
+
+
+def test_hostile_text_is_escaped_everywhere(catalog: Path) -> None:
+    assert run(catalog, "ingest") == 0
+    path = catalog / "content" / "papers" / f"{Q_VLM}.yaml"
+    data = yaml.safe_load(path.read_text())
+    data.update(HOSTILE)
+    data["tags"] = data["tags"] + ['"><svg onload=alert(6)>']
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+    assert run(catalog, "build") == 0
+    site = catalog / "site"
+    everything = "\n".join(p.read_text() for p in site.rglob("*") if p.suffix in (".html", ".xml"))
+    for needle in ("<script>alert", "<img src=x", "<svg", 'onerror="alert', 'onclick="alert', 'href="javascript:'):
+        assert needle not in everything, needle
+    page = (site / "papers" / Q_VLM / "index.html").read_text()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Friends" in page
+    assert "<strong>bold</strong>" in page
+    assert json.loads((site / "papers.json").read_text())  # still valid JSON
+    ET.parse(site / "feed.xml")  # still valid XML
+    assert broken_links(site, "/") == {}
+
+
+def test_hidden_papers_appear_nowhere(catalog: Path) -> None:
+    assert run(catalog, "ingest") == 0
+    path = catalog / "content" / "papers" / f"{Q_VLM}.yaml"
+    path.write_text(path.read_text() + "hidden: true\n")
+    assert run(catalog, "build") == 0
+    site = catalog / "site"
+    assert not (site / "papers" / Q_VLM).exists()
+    for file in site.rglob("*"):
+        if file.is_file():
+            assert Q_VLM not in file.read_text(errors="ignore"), file
+    assert len(json.loads((site / "papers.json").read_text())) == 370
+
+
+def test_same_content_builds_a_byte_identical_site(catalog: Path) -> None:
+    assert run(catalog, "ingest") == 0
+    assert run(catalog, "build") == 0
+    first = snapshot(catalog / "site")
+    assert run(catalog, "build") == 0
+    assert snapshot(catalog / "site") == first
+
+
+def test_failed_build_leaves_the_previous_site(catalog: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(catalog, "ingest") == 0
+    assert run(catalog, "build") == 0
+    before = snapshot(catalog / "site")
+    (catalog / "templates" / "paper.html").write_text("{% block content %}{{ paper.no_such_field }}{% endblock %}")
+    with pytest.raises(Exception):
+        run(catalog, "build")
+    assert snapshot(catalog / "site") == before
+    assert [p.name for p in catalog.iterdir() if p.name.startswith(".site")] == []
+
+
+def test_content_page_cannot_take_a_reserved_url(catalog: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (catalog / "content" / "pages" / "tags.md").write_text("# Tags\n\nclash")
+    assert run(catalog, "build") == 2
+    assert "tags.md: the file name gives the URL /tags/" in capsys.readouterr().err
+
+
+def test_preview_server_serves_under_the_base_path(built_site: Path) -> None:
+    import threading
+    import urllib.error
+
+    from papershelf.serve import make_server
+
+    server = make_server(built_site / "site", "/papershelf/", port=0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    origin = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        with urllib.request.urlopen(origin + "/papershelf/tags/") as response:
+            assert response.status == 200 and b"<h1>Tags</h1>" in response.read()
+        with urllib.request.urlopen(origin + "/") as response:  # redirected to the base path
+            assert response.url == origin + "/papershelf/"
+        with pytest.raises(urllib.error.HTTPError) as missing:
+            urllib.request.urlopen(origin + "/papershelf/papers/nope/")
+        assert missing.value.code == 404 and b"Page not found" in missing.value.read()
+    finally:
+        server.shutdown()
+        server.server_close()
