@@ -23,9 +23,12 @@ from papershelf.pages import Page, content_page_slug, plan_site
 from papershelf.paper import Paper
 from papershelf.related import related_papers
 from papershelf.render import Assets, make_environment, render_page
+from papershelf.search_index import SearchFiles, search_files
 from papershelf.store import load_store
 
 RESERVED_SLUGS = frozenset({"papers", "tags", "listings", "search", "assets", "page"})
+# lunr.js comes from the npm package installed by `npm ci`, never from a copy in the repo.
+LUNR_JS = Path(__file__).resolve().parent.parent / "node_modules" / "lunr" / "lunr.min.js"
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
@@ -34,11 +37,15 @@ class BuildReport:
     pages: int = 0
     files: int = 0
     bytes: int = 0
+    index_bytes: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
 
     def summary(self) -> str:
         stages = ", ".join(f"{name} {secs:.2f}s" for name, secs in self.seconds.items())
-        return f"build: {self.pages} pages, {self.files} files, {self.bytes / 1e6:.1f} MB ({stages})"
+        return (
+            f"build: {self.pages} pages, {self.files} files, {self.bytes / 1e6:.1f} MB, "
+            f"search index {self.index_bytes / 1e6:.2f} MB ({stages})"
+        )
 
 
 def build_time() -> str:
@@ -98,12 +105,21 @@ def data_files(catalog: Catalog, absolute_url) -> dict[str, bytes]:
     return {"papers.json": json.dumps(records, ensure_ascii=False, indent=1).encode("utf-8") + b"\n"}
 
 
-def render_files(settings: Settings, catalog: Catalog, pages: list[Page], assets: Assets) -> dict[str, bytes]:
+def collect_assets(settings: Settings) -> Assets:
+    if not LUNR_JS.is_file():
+        raise PapershelfError(LUNR_JS, "lunr.js is not installed: run `npm ci` (or `make setup`)")
+    return Assets.collect(settings.static_dir, {"lunr.js": LUNR_JS})
+
+
+def render_files(
+    settings: Settings, catalog: Catalog, pages: list[Page], assets: Assets, search: SearchFiles
+) -> dict[str, bytes]:
     env = make_environment(settings.templates_dir, settings.site, assets, build_time())
     env.globals.update(
         tags_of=catalog.paper_tags,
         listing_of=catalog.listing_by_dump.get,
         catalog_counts={"papers": len(catalog.papers), "tags": len(catalog.tags), "listings": len(catalog.listings)},
+        search_manifest=search.manifest_path,
     )
     files = {page.path: render_page(env, page.template, dict(page.context, page=page)) for page in pages}
     size = settings.site.feed_size
@@ -116,7 +132,13 @@ def render_files(settings: Settings, catalog: Catalog, pages: list[Page], assets
     files["robots.txt"] = render_page(env, "robots.txt", {})
     files.update(data_files(catalog, env.globals["absolute_url"]))
     files.update(assets.files)
+    files.update(search.files)
     return files
+
+
+def load_catalog(settings: Settings) -> Catalog:
+    store = load_store(settings.content_dir)
+    return build_catalog(store, [rule.name for rule in settings.config.tags], settings.tagger().slugs)
 
 
 def build(settings: Settings) -> BuildReport:
@@ -129,19 +151,19 @@ def build(settings: Settings) -> BuildReport:
         report.seconds[stage] = now - clock
         clock = now
 
-    store = load_store(settings.content_dir)
-    tagger = settings.tagger()
-    catalog = build_catalog(store, [rule.name for rule in settings.config.tags], tagger.slugs)
+    catalog = load_catalog(settings)
     content_pages = load_content_pages(settings.content_dir / "pages")
     lap("load")
     related = compute_related(catalog.papers, settings.site.related_count)
     lap("related")
+    search = search_files(catalog)
+    lap("index")
     pages = plan_site(catalog, related, content_pages, settings.site.papers_per_page)
-    assets = Assets.collect(settings.static_dir, {})
-    files = render_files(settings, catalog, pages, assets)
+    files = render_files(settings, catalog, pages, collect_assets(settings), search)
     lap("render")
     write_site(settings.output_dir, files)
     lap("write")
     report.pages, report.files = len(pages), len(files)
+    report.index_bytes = search.index_bytes
     report.bytes = sum(len(data) for data in files.values())
     return report

@@ -130,6 +130,7 @@ def plan_site(
         pages.append(Page(f"listings/{listing.slug}/index.html", "listing.html", {"listing": listing}))
     for slug, title, body in content_pages:
         pages.append(Page(f"{slug}/index.html", "page.html", {"title": title, "body": body}))
+    pages.append(Page("search/index.html", "search.html", {"tags": tags_by_name}))
     pages.append(Page("404.html", "404.html", {}))
     return pages
 

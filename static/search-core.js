@@ -1,0 +1,258 @@
+/*
+ * Papershelf search core: turns what a person types into lunr.js queries over the sharded
+ * index. No DOM here, so Node.js runs the very same code in the tests.
+ *
+ * Words are analyzed exactly as papershelf/search_index.py indexes them: lunr's tokenizer
+ * (whitespace and hyphens), accents folded, non-letters trimmed from both ends, Porter stem.
+ * Each word becomes one query against the shard of its first two characters, with
+ * expansions chosen here (the exact stem, completions of what is typed, near misses), so the
+ * split index and an unsplit one give the same scores. A result must match every word.
+ */
+(function (root, factory) {
+  if (typeof module === "object" && module.exports) {
+    module.exports = factory(require("lunr"))
+  } else {
+    root.PapershelfSearch = factory(root.lunr)
+  }
+})(typeof self !== "undefined" ? self : this, function (lunr) {
+  "use strict"
+
+  var MAX_WORDS = 12
+  var MAX_COMPLETIONS = 40
+  var BOOST_EXACT = 10
+  var BOOST_PREFIX = 2
+  var BOOST_FUZZY = 1
+  var LETTER_OR_DIGIT = /[\p{L}\p{N}]/u
+  var MARK = /\p{M}/gu
+
+  function chars(text) {
+    return Array.from(text)
+  }
+
+  /* Fold accents, then trim everything but letters and digits from both ends. */
+  function normalizeWord(word) {
+    var folded = chars(word.normalize("NFKD").replace(MARK, ""))
+    var start = 0
+    var end = folded.length
+    while (start < end && !LETTER_OR_DIGIT.test(folded[start])) start++
+    while (end > start && !LETTER_OR_DIGIT.test(folded[end - 1])) end--
+    return folded.slice(start, end).join("")
+  }
+
+  function stem(word) {
+    return lunr.stemmer(new lunr.Token(word)).toString()
+  }
+
+  /* The words of a text as the index knows them: [{word, term}], in order, deduplicated. */
+  function analyze(text) {
+    var seen = Object.create(null)
+    var words = []
+    lunr.tokenizer(String(text)).forEach(function (token) {
+      var word = normalizeWord(token.toString())
+      if (!word) return
+      var term = stem(word)
+      if (seen[term + " " + word]) return
+      seen[term + " " + word] = true
+      words.push({ word: word, term: term })
+    })
+    return words
+  }
+
+  function shardKey(term, keyLength) {
+    return chars(term).slice(0, keyLength).join("")
+  }
+
+  /* Edit distance, stopping early once it exceeds `limit`. */
+  function withinDistance(a, b, limit) {
+    a = chars(a)
+    b = chars(b)
+    if (Math.abs(a.length - b.length) > limit) return false
+    var previous = []
+    for (var j = 0; j <= b.length; j++) previous.push(j)
+    for (var i = 1; i <= a.length; i++) {
+      var current = [i]
+      var rowMin = i
+      for (var k = 1; k <= b.length; k++) {
+        var cost = a[i - 1] === b[k - 1] ? 0 : 1
+        var value = Math.min(previous[k] + 1, current[k - 1] + 1, previous[k - 1] + cost)
+        current.push(value)
+        if (value < rowMin) rowMin = value
+      }
+      if (rowMin > limit) return false
+      previous = current
+    }
+    return previous[b.length] <= limit
+  }
+
+  /*
+   * The index terms one typed word stands for, with their boosts, grouped by shard key:
+   * the exact stem; terms that start with the word as typed (prefix search while typing);
+   * and for longer words, terms within one or two edits of the stem (typos). Expansions stay
+   * within the key's shard, so every word costs at most two shard downloads.
+   */
+  function expansions(entry, terms, keyLength) {
+    var boosts = Object.create(null)
+    function add(term, boost) {
+      boosts[term] = (boosts[term] || 0) + boost
+    }
+    var termKey = shardKey(entry.term, keyLength)
+    var list = terms(termKey)
+    if (list.indexOf(entry.term) !== -1) add(entry.term, BOOST_EXACT)
+    var length = chars(entry.term).length
+    if (length >= 5) {
+      var limit = length >= 9 ? 2 : 1
+      list.forEach(function (term) {
+        if (term !== entry.term && withinDistance(entry.term, term, limit)) add(term, BOOST_FUZZY)
+      })
+    }
+    if (chars(entry.word).length >= 2) {
+      var completions = terms(shardKey(entry.word, keyLength)).filter(function (term) {
+        return term.lastIndexOf(entry.word, 0) === 0
+      })
+      completions.sort(function (a, b) {
+        return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0)
+      })
+      completions.slice(0, MAX_COMPLETIONS).forEach(function (term) {
+        add(term, BOOST_PREFIX)
+      })
+    }
+    var byKey = Object.create(null)
+    Object.keys(boosts)
+      .sort()
+      .forEach(function (term) {
+        var key = shardKey(term, keyLength)
+        ;(byKey[key] = byKey[key] || []).push([term, boosts[term]])
+      })
+    return byKey
+  }
+
+  /* The shard keys a query needs before it can run. */
+  function keysFor(query, keyLength) {
+    var keys = Object.create(null)
+    analyze(query)
+      .slice(0, MAX_WORDS)
+      .forEach(function (entry) {
+        keys[shardKey(entry.term, keyLength)] = true
+        if (chars(entry.word).length >= 2) keys[shardKey(entry.word, keyLength)] = true
+      })
+    return Object.keys(keys).sort()
+  }
+
+  /*
+   * Run a query. `shardFor(key)` gives {index: lunr.Index, terms: [sorted terms]} for a
+   * loaded shard key, or null where the index has no such terms. Returns
+   * [{ref, score, terms: [matched index terms]}], best first.
+   */
+  function search(query, shardFor, keyLength) {
+    var words = analyze(query).slice(0, MAX_WORDS)
+    if (!words.length) return []
+    function terms(key) {
+      var shard = shardFor(key)
+      return shard ? shard.terms : []
+    }
+    var combined = null
+    for (var w = 0; w < words.length; w++) {
+      var groups = expansions(words[w], terms, keyLength)
+      var found = Object.create(null)
+      Object.keys(groups).forEach(function (key) {
+        var results = shardFor(key).index.query(function (q) {
+          groups[key].forEach(function (pair) {
+            q.term(pair[0], { usePipeline: false, boost: pair[1] })
+          })
+        })
+        results.forEach(function (result) {
+          var hit = found[result.ref] || (found[result.ref] = { score: 0, terms: [] })
+          hit.score += result.score
+          Object.keys(result.matchData.metadata).forEach(function (term) {
+            if (hit.terms.indexOf(term) === -1) hit.terms.push(term)
+          })
+        })
+      })
+      if (combined === null) {
+        combined = found
+      } else {
+        var next = Object.create(null)
+        Object.keys(combined).forEach(function (ref) {
+          if (found[ref]) {
+            next[ref] = {
+              score: combined[ref].score + found[ref].score,
+              terms: combined[ref].terms.concat(found[ref].terms),
+            }
+          }
+        })
+        combined = next
+      }
+    }
+    return Object.keys(combined)
+      .map(function (ref) {
+        return { ref: Number(ref), score: combined[ref].score, terms: combined[ref].terms }
+      })
+      .sort(function (a, b) {
+        return b.score - a.score || a.ref - b.ref
+      })
+  }
+
+  /* A lunr.js index rebuilt from one shard file of the build. */
+  function loadShard(data) {
+    var fields = data.fields
+    var invertedIndex = Object.create(null)
+    var vectors = Object.create(null)
+    var terms = []
+    data.terms.forEach(function (entry) {
+      var term = entry[0]
+      var posting = { _index: entry[1] }
+      fields.forEach(function (name) {
+        posting[name] = Object.create(null)
+      })
+      entry[2].forEach(function (fieldPostings) {
+        var name = fields[fieldPostings[0]]
+        var refs = fieldPostings[1]
+        var weights = fieldPostings[2]
+        for (var i = 0; i < refs.length; i++) {
+          posting[name][refs[i]] = {}
+          var fieldRef = name + "/" + refs[i]
+          ;(vectors[fieldRef] = vectors[fieldRef] || new lunr.Vector()).insert(entry[1], weights[i])
+        }
+      })
+      invertedIndex[term] = posting
+      terms.push(term)
+    })
+    terms.sort()
+    var index = new lunr.Index({
+      invertedIndex: invertedIndex,
+      fieldVectors: vectors,
+      tokenSet: lunr.TokenSet.fromArray(terms),
+      fields: fields,
+      pipeline: new lunr.Pipeline(),
+    })
+    return { index: index, terms: terms }
+  }
+
+  /*
+   * A shardFor() over one lunr.js index loaded whole: each key sees the same terms its shard
+   * would, so the unsplit index can be compared with the split one query by query.
+   */
+  function wholeIndex(serialized, keyLength) {
+    var index = lunr.Index.load(serialized)
+    var byKey = Object.create(null)
+    Object.keys(index.invertedIndex)
+      .sort()
+      .forEach(function (term) {
+        var key = shardKey(term, keyLength)
+        ;(byKey[key] = byKey[key] || []).push(term)
+      })
+    return function (key) {
+      return byKey[key] ? { index: index, terms: byKey[key] } : null
+    }
+  }
+
+  return {
+    analyze: analyze,
+    normalizeWord: normalizeWord,
+    shardKey: shardKey,
+    keysFor: keysFor,
+    search: search,
+    loadShard: loadShard,
+    wholeIndex: wholeIndex,
+  }
+})

@@ -1,0 +1,334 @@
+/*
+ * The search page: results as you type, the query kept in the URL (?q=, &tag=, &code=1),
+ * filters by tag and "has code", and snippets with the matched words highlighted.
+ * Loads only what a query needs: the manifest, one shard per word, the documents shown.
+ */
+;(function () {
+  "use strict"
+  var core = window.PapershelfSearch
+  var config = JSON.parse(document.getElementById("search-config").textContent)
+  var form = document.getElementById("search-form")
+  var input = document.getElementById("search-input")
+  var tagSelect = document.getElementById("search-tag")
+  var codeBox = document.getElementById("search-code")
+  var status = document.getElementById("search-status")
+  var list = document.getElementById("search-results")
+  var more = document.getElementById("search-more")
+  var PAGE = 10
+  var DEBOUNCE_MS = 150
+
+  var manifest = null
+  var shards = Object.create(null) // key -> loaded shard
+  var files = Object.create(null) // url -> promise of parsed JSON
+  var current = { results: [], shown: 0, words: [] }
+  var generation = 0
+  var lastPush = 0
+
+  function fetchJSON(relative) {
+    var url = config.base + relative
+    if (!files[url]) {
+      files[url] = fetch(url).then(function (response) {
+        if (!response.ok) throw new Error(response.status + " " + url)
+        return response.json()
+      })
+      files[url].catch(function () {
+        delete files[url]
+      })
+    }
+    return files[url]
+  }
+
+  function loadManifest() {
+    return manifest ? Promise.resolve(manifest) : fetchJSON(config.manifest).then(function (data) {
+      manifest = data
+      return data
+    })
+  }
+
+  function shardFor(key) {
+    return shards[key] || null
+  }
+
+  function loadShards(query) {
+    var keys = core.keysFor(query, manifest.keyLength).filter(function (key) {
+      return manifest.shards[key] && !shards[key]
+    })
+    return Promise.all(
+      keys.map(function (key) {
+        return fetchJSON(manifest.shards[key]).then(function (data) {
+          shards[key] = core.loadShard(data)
+        })
+      })
+    )
+  }
+
+  function loadDocs(refs) {
+    var chunks = Object.create(null)
+    refs.forEach(function (ref) {
+      chunks[Math.floor(ref / manifest.docsPerChunk)] = true
+    })
+    return Promise.all(
+      Object.keys(chunks).map(function (chunk) {
+        return fetchJSON(manifest.docs[chunk]).then(function (docs) {
+          return [Number(chunk), docs]
+        })
+      })
+    ).then(function (loaded) {
+      var byChunk = Object.create(null)
+      loaded.forEach(function (pair) {
+        byChunk[pair[0]] = pair[1]
+      })
+      return refs.map(function (ref) {
+        return byChunk[Math.floor(ref / manifest.docsPerChunk)][ref % manifest.docsPerChunk]
+      })
+    })
+  }
+
+  function loadFilter() {
+    var wanted = []
+    if (tagSelect.value) {
+      var tag = manifest.tags.find(function (t) {
+        return t[1] === tagSelect.value
+      })
+      wanted.push(tag ? fetchJSON(tag[3]) : Promise.resolve([]))
+    }
+    if (codeBox.checked) wanted.push(fetchJSON(manifest.code))
+    return Promise.all(wanted).then(function (lists) {
+      if (!lists.length) return null
+      return lists.map(function (refs) {
+        return new Set(refs)
+      })
+    })
+  }
+
+  /* Text with the words whose index term matched wrapped in <mark>, built as DOM nodes. */
+  function highlighted(text, terms) {
+    var fragment = document.createDocumentFragment()
+    var pattern = /[^\s\-]+/g
+    var last = 0
+    var match
+    while ((match = pattern.exec(text))) {
+      var analyzed = core.analyze(match[0])
+      var hit = analyzed.length && terms.indexOf(analyzed[0].term) !== -1
+      if (hit) {
+        fragment.appendChild(document.createTextNode(text.slice(last, match.index)))
+        var mark = document.createElement("mark")
+        mark.textContent = match[0]
+        fragment.appendChild(mark)
+        last = match.index + match[0].length
+      }
+    }
+    fragment.appendChild(document.createTextNode(text.slice(last)))
+    return fragment
+  }
+
+  /* About 40 words of the abstract around its first matched word. */
+  function snippet(abstract, terms) {
+    var words = abstract.split(" ")
+    var first = words.findIndex(function (word) {
+      var analyzed = core.analyze(word)
+      return analyzed.length && terms.indexOf(analyzed[0].term) !== -1
+    })
+    var start = Math.max(0, (first === -1 ? 0 : first) - 12)
+    var end = Math.min(words.length, start + 40)
+    return (start > 0 ? "… " : "") + words.slice(start, end).join(" ") + (end < words.length ? " …" : "")
+  }
+
+  function card(doc, result) {
+    var item = document.createElement("li")
+    var article = document.createElement("article")
+    article.className = "card"
+    var heading = document.createElement("h2")
+    heading.className = "card-title"
+    var link = document.createElement("a")
+    link.href = config.base + "papers/" + doc.u + "/"
+    link.appendChild(highlighted(doc.t, result.terms))
+    heading.appendChild(link)
+    article.appendChild(heading)
+    var meta = document.createElement("p")
+    meta.className = "card-meta"
+    if (doc.s) {
+      var name = document.createElement("span")
+      name.className = "short-name"
+      name.textContent = doc.s
+      meta.appendChild(name)
+    }
+    if (doc.c) {
+      var code = document.createElement("span")
+      code.className = "badge badge-code"
+      code.textContent = "code"
+      meta.appendChild(code)
+    }
+    article.appendChild(meta)
+    if (doc.a) {
+      var excerpt = document.createElement("p")
+      excerpt.className = "card-excerpt"
+      excerpt.appendChild(highlighted(snippet(doc.a, result.terms), result.terms))
+      article.appendChild(excerpt)
+    }
+    if (doc.g.length) {
+      var tags = document.createElement("ul")
+      tags.className = "tags"
+      tags.setAttribute("aria-label", "Tags")
+      doc.g.forEach(function (number) {
+        var tag = manifest.tags[number]
+        var li = document.createElement("li")
+        var a = document.createElement("a")
+        a.className = "tag"
+        a.href = config.base + "tags/" + tag[1] + "/"
+        a.textContent = tag[0]
+        li.appendChild(a)
+        tags.appendChild(li)
+      })
+      article.appendChild(tags)
+    }
+    item.appendChild(article)
+    return item
+  }
+
+  function showMore(run) {
+    var batch = current.results.slice(current.shown, current.shown + PAGE)
+    return loadDocs(
+      batch.map(function (r) {
+        return r.ref
+      })
+    ).then(function (docs) {
+      if (run !== generation) return
+      docs.forEach(function (doc, i) {
+        list.appendChild(card(doc, batch[i]))
+      })
+      current.shown += batch.length
+      more.hidden = current.shown >= current.results.length
+    })
+  }
+
+  function setStatus(text, hint) {
+    status.textContent = text
+    if (hint) {
+      var small = document.createElement("span")
+      small.className = "hint"
+      small.textContent = " " + hint
+      status.appendChild(small)
+    }
+  }
+
+  /* Marks the results as complete for a query (what the tests and assistive tools wait on). */
+  function settled(query) {
+    list.setAttribute("data-query", query)
+    list.setAttribute("aria-busy", "false")
+  }
+
+  function run() {
+    var query = input.value.trim()
+    var run = ++generation
+    list.setAttribute("aria-busy", "true")
+    if (!query) {
+      list.textContent = ""
+      more.hidden = true
+      setStatus("Type to search " + (manifest ? manifest.count + " papers" : "the catalog") + ".")
+      settled(query)
+      return Promise.resolve()
+    }
+    return loadManifest()
+      .then(function () {
+        return Promise.all([loadShards(query), loadFilter()])
+      })
+      .then(function (loaded) {
+        if (run !== generation) return
+        var filters = loaded[1]
+        var results = core.search(query, shardFor, manifest.keyLength)
+        if (filters) {
+          results = results.filter(function (r) {
+            return filters.every(function (set) {
+              return set.has(r.ref)
+            })
+          })
+        }
+        current = { results: results, shown: 0 }
+        list.textContent = ""
+        if (!results.length) {
+          more.hidden = true
+          var filtered = tagSelect.value || codeBox.checked
+          setStatus(
+            "No results for “" + query + "”.",
+            filtered
+              ? "Try removing the filters, or fewer or shorter words."
+              : "Try fewer or shorter words, check the spelling, or browse the tags."
+          )
+          settled(query)
+          return
+        }
+        setStatus(results.length === 1 ? "1 result" : results.length + " results")
+        return showMore(run).then(function () {
+          if (run === generation) settled(query)
+        })
+      })
+      .catch(function (error) {
+        if (run !== generation) return
+        setStatus("Search is unavailable right now (" + error.message + "). Try reloading the page.")
+        settled(query)
+      })
+  }
+
+  function stateURL() {
+    var params = new URLSearchParams()
+    if (input.value.trim()) params.set("q", input.value.trim())
+    if (tagSelect.value) params.set("tag", tagSelect.value)
+    if (codeBox.checked) params.set("code", "1")
+    var search = params.toString()
+    return location.pathname + (search ? "?" + search : "")
+  }
+
+  /* New searches get a history entry, keystrokes within one search replace it. */
+  function remember(push) {
+    var url = stateURL()
+    if (url === location.pathname + location.search) return
+    var now = Date.now()
+    if (push || now - lastPush > 1500) {
+      history.pushState(null, "", url)
+    } else {
+      history.replaceState(null, "", url)
+    }
+    lastPush = now
+  }
+
+  function fromURL() {
+    var params = new URLSearchParams(location.search)
+    input.value = params.get("q") || ""
+    tagSelect.value = params.get("tag") || ""
+    if (tagSelect.selectedIndex === -1) tagSelect.value = ""
+    codeBox.checked = params.get("code") === "1"
+  }
+
+  var timer = null
+  input.addEventListener("input", function () {
+    clearTimeout(timer)
+    timer = setTimeout(function () {
+      remember(false)
+      run()
+    }, DEBOUNCE_MS)
+  })
+  ;[tagSelect, codeBox].forEach(function (control) {
+    control.addEventListener("change", function () {
+      remember(true)
+      run()
+    })
+  })
+  form.addEventListener("submit", function (event) {
+    event.preventDefault()
+    clearTimeout(timer)
+    remember(true)
+    run()
+  })
+  more.addEventListener("click", function () {
+    showMore(generation)
+  })
+  window.addEventListener("popstate", function () {
+    fromURL()
+    run()
+  })
+
+  document.documentElement.classList.add("search-ready")
+  fromURL()
+  run()
+})()

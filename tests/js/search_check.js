@@ -1,0 +1,58 @@
+/*
+ * Runs the browser's search code (static/search-core.js with lunr.js from node_modules)
+ * under Node.js against a built site's sharded index.
+ *
+ *   node search_check.js vocabulary SITE WORDS.json   every word must find each of its papers
+ *   node search_check.js compare SITE UNSPLIT.json QUERIES.json   split and unsplit agree
+ *
+ * Prints one JSON object with the findings.
+ */
+"use strict"
+const fs = require("fs")
+const path = require("path")
+const core = require(path.join(__dirname, "..", "..", "static", "search-core.js"))
+
+function loadSite(site) {
+  const search = path.join(site, "search")
+  const manifestFile = fs.readdirSync(search).find((name) => name.startsWith("manifest."))
+  const manifest = JSON.parse(fs.readFileSync(path.join(search, manifestFile), "utf8"))
+  const cache = Object.create(null)
+  function shardFor(key) {
+    if (!(key in manifest.shards)) return null
+    if (!cache[key]) {
+      const data = JSON.parse(fs.readFileSync(path.join(site, manifest.shards[key]), "utf8"))
+      cache[key] = core.loadShard(data)
+    }
+    return cache[key]
+  }
+  return { manifest, shardFor }
+}
+
+const [mode, site, a, b] = process.argv.slice(2)
+const { manifest, shardFor } = loadSite(site)
+
+if (mode === "vocabulary") {
+  const words = JSON.parse(fs.readFileSync(a, "utf8")) // {word: [refs]}
+  const failures = []
+  let checked = 0
+  for (const [word, refs] of Object.entries(words)) {
+    const found = new Set(core.search(word, shardFor, manifest.keyLength).map((r) => r.ref))
+    const missing = refs.filter((ref) => !found.has(ref))
+    checked += refs.length
+    if (missing.length) failures.push({ word, missing: missing.slice(0, 5) })
+  }
+  console.log(JSON.stringify({ words: Object.keys(words).length, pairs: checked, failures: failures.slice(0, 50), failed: failures.length }))
+} else if (mode === "compare") {
+  const whole = core.wholeIndex(JSON.parse(fs.readFileSync(a, "utf8")), manifest.keyLength)
+  const queries = JSON.parse(fs.readFileSync(b, "utf8"))
+  const differences = []
+  for (const query of queries) {
+    const split = core.search(query, shardFor, manifest.keyLength).map((r) => [r.ref, r.score])
+    const unsplit = core.search(query, whole, manifest.keyLength).map((r) => [r.ref, r.score])
+    if (JSON.stringify(split) !== JSON.stringify(unsplit)) differences.push({ query, split: split.slice(0, 3), unsplit: unsplit.slice(0, 3) })
+  }
+  console.log(JSON.stringify({ queries: queries.length, differences }))
+} else {
+  console.error("usage: search_check.js vocabulary|compare SITE …")
+  process.exit(2)
+}

@@ -1,0 +1,71 @@
+"""The search index against the browser's query code, run under Node.js: every word of the
+catalog finds its papers, and the split index answers exactly as the unsplit one."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from papershelf.builder import load_catalog
+from papershelf.config import load_config
+from papershelf.search_index import build_index, index_term, normalize_word
+
+CHECK = Path(__file__).resolve().parent / "js" / "search_check.js"
+
+
+def node(*args: str) -> dict:
+    if shutil.which("node") is None:
+        pytest.fail("Node.js is required (it runs lunr.js for these tests)")
+    result = subprocess.run(["node", str(CHECK), *args], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def catalog_words(built_site: Path) -> tuple[list, dict[str, list[int]]]:
+    """Every distinct word of every title and abstract, as a reader would copy it (split on
+    spaces and hyphens, punctuation and case kept), with the refs of the papers it is in."""
+    papers = load_catalog(load_config(built_site / "config.yaml")).papers
+    words: dict[str, set[int]] = {}
+    for ref, paper in enumerate(papers):
+        for word in set(re.split(r"[\s\-]+", f"{paper.title} {paper.abstract}")):
+            if normalize_word(word):
+                words.setdefault(word, set()).add(ref)
+    return papers, {word: sorted(refs) for word, refs in sorted(words.items())}
+
+
+def test_word_analysis() -> None:
+    assert normalize_word("(LVLMs).") == "LVLMs"
+    assert normalize_word("Nyström-based") == "Nystrom-based"
+    assert normalize_word("γ") == "γ" and normalize_word("“”,.") == ""
+    assert index_term("quantization") == "quantiz"
+    assert index_term("key") == "key" and index_term("happy") == "happi"  # as lunr.js stems them
+
+
+def test_every_word_of_the_catalog_finds_its_papers(built_site: Path, tmp_path: Path) -> None:
+    papers, words = catalog_words(built_site)
+    assert len(papers) == 371 and len(words) > 8000
+    (tmp_path / "words.json").write_text(json.dumps(words))
+    report = node("vocabulary", str(built_site / "site"), str(tmp_path / "words.json"))
+    assert report["words"] == len(words) and report["pairs"] > 45000
+    assert report["failures"] == [] and report["failed"] == 0
+
+
+def test_split_index_answers_as_the_unsplit_one(built_site: Path, tmp_path: Path) -> None:
+    papers, words = catalog_words(built_site)
+    (tmp_path / "unsplit.json").write_text(json.dumps(build_index(papers).serialize()))
+    queries = [
+        "quantization", "quanti", "mixture of experts", "transfomer", "vision-language model",
+        "LoRA", "γ-MoD", "distil", "retrieval augmented generation", "the", "a", "x", "Nyström",
+        "https://github.com/ChangyuanWang17/QVLM", "model merging task vectors", "zzzz", "",
+    ]
+    queries += random.Random(7).sample(sorted(words), 300)
+    (tmp_path / "queries.json").write_text(json.dumps(queries))
+    report = node("compare", str(built_site / "site"), str(tmp_path / "unsplit.json"), str(tmp_path / "queries.json"))
+    assert report["queries"] == len(queries)
+    assert report["differences"] == []

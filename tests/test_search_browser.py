@@ -1,0 +1,180 @@
+"""The search page in headless Chromium: typing, result links, the URL round trip, filters,
+hostile input, and a sample of the catalog's words through the real page."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from pathlib import Path
+
+import pytest
+
+from papershelf.builder import load_catalog
+from papershelf.config import load_config
+
+HOSTILE = [
+    "foo:", "title:quantization", "~", "+", "-", "^", "*", "+-~^:*", '"unclosed quote', "'single'",
+    "https://github.com/ChangyuanWang17/QVLM", "a" * 300, "模型 量化", "Привет мир", "<script>alert(1)</script>",
+    "\\", "((()))", "%", "?q=1&tag=", "quantization~2^10", "-quantization", "\u0000\u200b", "🙂",
+]
+
+
+@pytest.fixture
+def page(browser, site_origin: str):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.problems = []
+    page.on("console", lambda m: page.problems.append(m.text) if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda error: page.problems.append(str(error)))
+    yield page
+    page.close()
+
+
+def results(page) -> list[str]:
+    return page.locator("#search-results .card-title a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+
+
+def settle(page, query: str) -> str:
+    """Wait until the results for `query` are complete; returns the status line."""
+    page.wait_for_function(
+        "q => document.getElementById('search-results').getAttribute('data-query') === q", arg=query.strip(), timeout=10000
+    )
+    return page.locator("#search-status").inner_text()
+
+
+def count(status: str) -> int:
+    return 0 if status.startswith("No results") else int(status.split()[0])
+
+
+def test_typing_shows_ranked_results_that_lead_to_the_paper(page, site_origin: str) -> None:
+    page.goto(site_origin + "search/")
+    page.locator("#search-input").press_sequentially("quantization", delay=20)
+    found = count(settle(page, "quantization"))
+    assert found >= 8
+    links = results(page)
+    assert len(links) == min(10, found)
+    assert page.locator("#search-results mark").count() >= len(links)
+    first_title = page.locator("#search-results .card-title a").first.inner_text()
+    assert "quantiz" in first_title.lower()
+    page.locator("#search-results .card-title a").first.click()
+    page.wait_for_url("**/papers/*/")
+    assert page.locator("main h1").inner_text() == first_title
+    assert page.problems == []
+
+
+def test_prefix_and_typo(page, site_origin: str) -> None:
+    page.goto(site_origin + "search/?q=quanti")
+    assert count(settle(page, "quanti")) >= 8
+    assert any("quantiz" in title.lower() for title in page.locator("#search-results .card-title").all_inner_texts())
+    page.goto(site_origin + "search/?q=transfomer")
+    assert count(settle(page, "transfomer")) > 50
+
+
+def test_query_round_trips_through_the_url_and_history(page, site_origin: str) -> None:
+    page.goto(site_origin + "search/?q=merging")
+    assert page.locator("#search-input").input_value() == "merging"
+    merging = settle(page, "merging")
+    page.wait_for_timeout(1600)
+    page.locator("#search-input").fill("speech recognition")
+    page.wait_for_url(re.compile(r".*q=speech\+recognition.*"))
+    speech = settle(page, "speech recognition")
+    assert speech != merging
+    page.go_back()
+    page.wait_for_url(re.compile(r".*q=merging$"))
+    assert page.locator("#search-input").input_value() == "merging"
+    assert settle(page, "merging") == merging
+    page.go_forward()
+    page.wait_for_url(re.compile(r".*q=speech\+recognition.*"))
+    assert page.locator("#search-input").input_value() == "speech recognition"
+    assert page.problems == []
+
+
+def test_tag_and_code_filters(page, site_origin: str) -> None:
+    page.goto(site_origin + "search/?q=model")
+    everything = count(settle(page, "model"))
+    page.locator("#search-tag").select_option("quantization")
+    page.wait_for_url(re.compile(r".*tag=quantization.*"))
+    page.wait_for_function("() => document.getElementById('search-results').getAttribute('aria-busy') === 'false'")
+    tagged = count(settle(page, "model"))
+    assert 0 < tagged < everything
+    for card in page.locator("#search-results .card").all():
+        assert card.locator(".tag", has_text="Quantization").count() == 1
+    page.locator("#search-code").check()
+    page.wait_for_url(re.compile(r".*code=1.*"))
+    page.wait_for_function("() => document.getElementById('search-results').getAttribute('aria-busy') === 'false'")
+    assert count(settle(page, "model")) <= tagged
+    for card in page.locator("#search-results .card").all():
+        assert card.locator(".badge-code").count() == 1
+    page.goto(site_origin + "search/?q=model&code=1&tag=quantization")
+    assert page.locator("#search-code").is_checked() and page.locator("#search-tag").input_value() == "quantization"
+    assert page.problems == []
+
+
+def test_hostile_input_never_breaks_the_page(page, site_origin: str) -> None:
+    page.goto(site_origin + "search/")
+    box = page.locator("#search-input")
+    for text in HOSTILE:
+        box.fill(text)
+        box.press("Enter")
+        status = settle(page, box.input_value().strip())
+        assert re.match(r"^(\d+ results?|1 result|No results|Type to search)", status), (text, status)
+    box.fill("quantization")
+    box.press("Enter")
+    assert count(settle(page, "quantization")) > 0
+    page.goto(site_origin + "search/?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E")
+    settle(page, "<script>alert(1)</script>")
+    assert page.locator("#search-results script").count() == 0
+    assert page.problems == []
+
+
+def test_slash_focuses_the_search_box_and_header_form_searches(page, site_origin: str) -> None:
+    page.goto(site_origin)
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.id") == "header-search-input"
+    page.keyboard.type("mixture of experts")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/search/?q=mixture+of+experts")
+    assert count(settle(page, "mixture of experts")) > 5
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.id") == "search-input"
+
+
+def test_a_sample_of_words_through_the_real_page(page, site_origin: str, built_site: Path) -> None:
+    papers = load_catalog(load_config(built_site / "config.yaml")).papers
+    by_word: dict[str, set[str]] = {}
+    for paper in papers:
+        for word in set(re.findall(r"[A-Za-z]{4,}", f"{paper.title} {paper.abstract}")):
+            by_word.setdefault(word.lower(), set()).add(paper.slug)
+    rare = sorted(word for word, slugs in by_word.items() if len(slugs) <= 3)
+    page.goto(site_origin + "search/")
+    for word in random.Random(3).sample(rare, 25):
+        page.locator("#search-input").fill(word)
+        page.locator("#search-input").press("Enter")
+        found = count(settle(page, word))
+        shown = set(results(page))
+        for slug in by_word[word]:
+            assert f"/papershelf/papers/{slug}/" in shown or found > 10, (word, slug)
+    assert page.problems == []
+
+
+def test_first_search_cost(browser, site_origin: str) -> None:
+    """Records what the first search in a fresh browser transfers and how long results take
+    after the last index file arrives (reported, not asserted as a timing)."""
+    import gzip
+    import urllib.request
+
+    context = browser.new_context()
+    page = context.new_page()
+    fetched: list[str] = []
+    page.on("requestfinished", lambda request: fetched.append(request.url) if "/search/" in request.url and request.url.endswith(".json") else None)
+    page.goto(site_origin + "search/")
+    page.locator("#search-input").fill("quantization")
+    settle(page, "quantization")
+    raw = compressed = 0
+    for url in fetched:
+        data = urllib.request.urlopen(url).read()
+        raw += len(data)
+        compressed += len(gzip.compress(data, 9))
+    print(f"\nfirst search 'quantization': {len(fetched)} files, {raw} bytes raw, {compressed} bytes gzip")
+    assert fetched and compressed < 150_000
+    context.close()
