@@ -1,7 +1,12 @@
-"""The build sequence: content store → catalog → related papers → pages → files → site/.
+"""The build sequence: content store → catalog → related papers → search index → pages →
+files → site/.
 
-Every stage before the last is computed in memory; the site is written in one atomic swap
-at the end, so a failure anywhere leaves the previous site as it was.
+Builds are incremental and atomic. A digest of every input decides whether there is
+anything to do at all; then each output file has a fingerprint of what it is made from,
+and only files whose fingerprint changed are rendered. The new site is assembled beside
+the old one (unchanged files hard-linked, so they keep their bytes and modification
+times) and swapped in at the end: a failure anywhere leaves the previous site as it was.
+An incremental build gives the same bytes as a clean one (`--clean`); the tests hold it to that.
 """
 
 from __future__ import annotations
@@ -13,10 +18,13 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable
 
+from papershelf.cache import BuildState, Cache, FileDigests, sha256
 from papershelf.catalog import Catalog, build_catalog
 from papershelf.config import Settings
 from papershelf.errors import PapershelfError
+from papershelf.fingerprint import Fingerprinter
 from papershelf.markup import render_markdown
 from papershelf.output import write_site
 from papershelf.pages import Page, content_page_slug, plan_site
@@ -24,26 +32,36 @@ from papershelf.paper import Paper
 from papershelf.related import related_papers
 from papershelf.render import Assets, make_environment, render_page
 from papershelf.search_index import SearchFiles, search_files
-from papershelf.store import load_store
+from papershelf.store import Store, load_store
 
 RESERVED_SLUGS = frozenset({"papers", "tags", "listings", "search", "assets", "page"})
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # lunr.js comes from the npm package installed by `npm ci`, never from a copy in the repo.
-LUNR_JS = Path(__file__).resolve().parent.parent / "node_modules" / "lunr" / "lunr.min.js"
+LUNR_JS = PROJECT_ROOT / "node_modules" / "lunr" / "lunr.min.js"
+CODE_DIR = Path(__file__).resolve().parent
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 @dataclass
 class BuildReport:
+    nothing_to_do: bool = False
     pages: int = 0
     files: int = 0
+    rendered: int = 0
+    written: int = 0
+    unchanged: int = 0
+    removed: int = 0
     bytes: int = 0
     index_bytes: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
 
     def summary(self) -> str:
         stages = ", ".join(f"{name} {secs:.2f}s" for name, secs in self.seconds.items())
+        if self.nothing_to_do:
+            return f"build: nothing new, site is up to date; nothing rendered ({stages})"
         return (
-            f"build: {self.pages} pages, {self.files} files, {self.bytes / 1e6:.1f} MB, "
+            f"build: {self.pages} pages, {self.files} files ({self.rendered} rendered, {self.written} written, "
+            f"{self.unchanged} unchanged, {self.removed} removed), {self.bytes / 1e6:.1f} MB, "
             f"search index {self.index_bytes / 1e6:.2f} MB ({stages})"
         )
 
@@ -100,48 +118,84 @@ def paper_record(paper: Paper, url: str) -> dict:
     }
 
 
-def data_files(catalog: Catalog, absolute_url) -> dict[str, bytes]:
-    records = [paper_record(p, absolute_url(f"papers/{p.slug}/")) for p in catalog.papers]
-    return {"papers.json": json.dumps(records, ensure_ascii=False, indent=1).encode("utf-8") + b"\n"}
-
-
 def collect_assets(settings: Settings) -> Assets:
     if not LUNR_JS.is_file():
         raise PapershelfError(LUNR_JS, "lunr.js is not installed: run `npm ci` (or `make setup`)")
     return Assets.collect(settings.static_dir, {"lunr.js": LUNR_JS})
 
 
-def render_files(
-    settings: Settings, catalog: Catalog, pages: list[Page], assets: Assets, search: SearchFiles
-) -> dict[str, bytes]:
-    env = make_environment(settings.templates_dir, settings.site, assets, build_time())
-    env.globals.update(
-        tags_of=catalog.paper_tags,
-        listing_of=catalog.listing_by_dump.get,
-        catalog_counts={"papers": len(catalog.papers), "tags": len(catalog.tags), "listings": len(catalog.listings)},
-        search_manifest=search.manifest_path,
-    )
-    files = {page.path: render_page(env, page.template, dict(page.context, page=page)) for page in pages}
+def load_catalog(settings: Settings, store: Store | None = None) -> Catalog:
+    store = store if store is not None else load_store(settings.content_dir)
+    return build_catalog(store, [rule.name for rule in settings.config.tags], settings.tagger().slugs)
+
+
+def inputs_stamp(settings: Settings, digests: FileDigests) -> str:
+    """One digest of everything a build reads: content, templates, static files, code,
+    settings, lunr.js and the build time. Equal stamps mean an identical site."""
+    parts = {
+        "settings": settings.config.model_dump_json(),
+        "build_time": build_time(),
+        "lunr": sha256(LUNR_JS.read_bytes()) if LUNR_JS.is_file() else "",
+    }
+    for name, folder in (("content", settings.content_dir), ("templates", settings.templates_dir), ("static", settings.static_dir)):
+        parts[name] = digests.tree(folder)
+    parts["code"] = {p.name: sha256(p.read_bytes()) for p in sorted(CODE_DIR.glob("*.py"))}
+    return sha256(json.dumps(parts, sort_keys=True).encode("utf-8"))
+
+
+@dataclass
+class Output:
+    """One file the site will have: how to make it, and what it is made from."""
+
+    fingerprint: str
+    make: Callable[[], bytes]
+
+
+def plan_outputs(
+    settings: Settings, catalog: Catalog, store: Store, clean_assets: Assets, search: SearchFiles, pages: list[Page]
+) -> dict[str, Output]:
+    """Every file of the site with its fingerprint and a function that makes it."""
+    env = make_environment(settings.templates_dir, settings.site, clean_assets, build_time())
+    tags_of = catalog.paper_tags
+    env.globals["tags_of"] = tags_of
+    fingerprinter = Fingerprinter(lambda p: store.digests.get(p.id, "") + "|" + ",".join(t.slug for t in tags_of(p)))
+    templates = {p.name: sha256(p.read_bytes()) for p in sorted(settings.templates_dir.glob("*"))}
+    code = {p.name: sha256(p.read_bytes()) for p in sorted(CODE_DIR.glob("*.py"))}
+    common = fingerprinter.of(templates, code, settings.site.model_dump(), clean_assets.names)
+
+    def page_output(template: str, context: dict) -> Callable[[], bytes]:
+        return lambda: render_page(env, template, context)
+
+    outputs: dict[str, Output] = {}
+    for page in pages:
+        context = dict(page.context, page=page)
+        outputs[page.path] = Output(fingerprinter.of(common, page.template, page.path, page.context), page_output(page.template, context))
     size = settings.site.feed_size
     feeds = [("feed.xml", settings.site.title, catalog.papers)] + [
         (f"tags/{tag.slug}/feed.xml", f"{settings.site.title}: {tag.name}", tag.papers) for tag in catalog.tags
     ]
     for path, title, papers in feeds:
-        files[path] = render_page(env, "feed.xml", {"papers": papers[:size], "feed_path": path, "title": title})
-    files["sitemap.xml"] = render_page(env, "sitemap.xml", {"pages": [p for p in pages if p.path != "404.html"]})
-    files["robots.txt"] = render_page(env, "robots.txt", {})
-    files.update(data_files(catalog, env.globals["absolute_url"]))
-    files.update(assets.files)
-    files.update(search.files)
-    return files
+        context = {"papers": papers[:size], "feed_path": path, "title": title}
+        outputs[path] = Output(fingerprinter.of(common, "feed", build_time(), context), page_output("feed.xml", context))
+    listed = [p for p in pages if p.path != "404.html"]
+    outputs["sitemap.xml"] = Output(
+        fingerprinter.of(common, "sitemap", [p.path for p in listed]), page_output("sitemap.xml", {"pages": listed})
+    )
+    outputs["robots.txt"] = Output(fingerprinter.of(common, "robots"), page_output("robots.txt", {}))
+    absolute_url = env.globals["absolute_url"]
+
+    def papers_json() -> bytes:
+        records = [paper_record(p, absolute_url(f"papers/{p.slug}/")) for p in catalog.papers]
+        return json.dumps(records, ensure_ascii=False, indent=1).encode("utf-8") + b"\n"
+
+    outputs["papers.json"] = Output(fingerprinter.of(common, "papers.json", catalog.papers), papers_json)
+    for path, data in {**clean_assets.files, **search.files}.items():
+        outputs[path] = Output(sha256(data), (lambda data=data: data))
+    return outputs
 
 
-def load_catalog(settings: Settings) -> Catalog:
-    store = load_store(settings.content_dir)
-    return build_catalog(store, [rule.name for rule in settings.config.tags], settings.tagger().slugs)
-
-
-def build(settings: Settings) -> BuildReport:
+def build(settings: Settings, clean: bool = False, progress: Callable[[str, int, int], None] | None = None) -> BuildReport:
+    """Build the site. Incremental unless `clean`; both give the same bytes."""
     report = BuildReport()
     clock = time.perf_counter()
 
@@ -151,19 +205,52 @@ def build(settings: Settings) -> BuildReport:
         report.seconds[stage] = now - clock
         clock = now
 
-    catalog = load_catalog(settings)
+    cache = Cache(settings.cache_dir)
+    state = BuildState() if clean else cache.load_state()
+    output_dir = settings.output_dir
+    stamp = inputs_stamp(settings, state.files)
+    if not clean and stamp == state.stamp and output_dir.is_dir():
+        lap("check")
+        report.nothing_to_do = True
+        return report
+
+    store = load_store(settings.content_dir, cache, state.files)
+    catalog = load_catalog(settings, store)
     content_pages = load_content_pages(settings.content_dir / "pages")
     lap("load")
     related = compute_related(catalog.papers, settings.site.related_count)
     lap("related")
     search = search_files(catalog)
     lap("index")
-    pages = plan_site(catalog, related, content_pages, settings.site.papers_per_page)
-    files = render_files(settings, catalog, pages, collect_assets(settings), search)
+    pages = plan_site(catalog, related, content_pages, settings.site.papers_per_page, search.manifest_path)
+    outputs = plan_outputs(settings, catalog, store, collect_assets(settings), search, pages)
+    fresh: dict[str, bytes] = {}
+    keep: set[str] = set()
+    done = 0
+    for path, output in outputs.items():
+        if not clean and state.outputs.get(path) == output.fingerprint and (output_dir / path).is_file():
+            keep.add(path)
+        else:
+            data = output.make()
+            report.rendered += 1
+            old = output_dir / path
+            if not clean and old.is_file() and old.stat().st_size == len(data) and old.read_bytes() == data:
+                keep.add(path)
+            else:
+                fresh[path] = data
+        done += 1
+        if progress is not None and done % 500 == 0:
+            progress("render", done, len(outputs))
     lap("render")
-    write_site(settings.output_dir, files)
+    old_files = set(state.outputs) if output_dir.is_dir() and not clean else set()
+    report.removed = len(old_files - set(outputs))
+    write_site(output_dir, fresh, keep)
     lap("write")
-    report.pages, report.files = len(pages), len(files)
+    state.stamp = stamp
+    state.outputs = {path: output.fingerprint for path, output in outputs.items()}
+    cache.save_state(state)
+    report.pages, report.files = len(pages), len(outputs)
+    report.written, report.unchanged = len(fresh), len(keep)
     report.index_bytes = search.index_bytes
-    report.bytes = sum(len(data) for data in files.values())
+    report.bytes = sum(len(data) for data in fresh.values()) + sum((output_dir / p).stat().st_size for p in keep)
     return report

@@ -17,11 +17,24 @@ from papershelf.store import DumpRecord, Store
 from papershelf.tagging import tag_slug
 
 
+@dataclass(frozen=True)
+class Label:
+    """What a link to a tag or listing shows: its name and slug, not its size, so a page
+    that only links to it does not change as it grows."""
+
+    name: str
+    slug: str
+
+
 @dataclass
 class Tag:
     name: str
     slug: str
     papers: list[Paper] = field(default_factory=list)  # newest first
+
+    @property
+    def label(self) -> Label:
+        return Label(self.name, self.slug)
 
 
 @dataclass
@@ -42,6 +55,10 @@ class Listing:
     def stem(self) -> str:
         return self.record.name.rsplit(".", 1)[0]
 
+    @property
+    def label(self) -> Label:
+        return Label(self.title, self.slug)
+
 
 @dataclass
 class Catalog:
@@ -51,8 +68,8 @@ class Catalog:
     tag_by_name: dict[str, Tag]
     listing_by_dump: dict[str, Listing]
 
-    def paper_tags(self, paper: Paper) -> list[Tag]:
-        return [self.tag_by_name[name] for name in paper.tags if name in self.tag_by_name]
+    def paper_tags(self, paper: Paper) -> list[Label]:
+        return [self.tag_by_name[name].label for name in paper.tags if name in self.tag_by_name]
 
 
 def listing_slug(dump_name: str) -> str:

@@ -1,10 +1,12 @@
 """Argument parsing and the commands: each command loads the config, runs its stage(s),
-and turns a PapershelfError into one clear line on stderr."""
+reports what it did, and turns a PapershelfError into one clear line on stderr."""
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
+import time
 from pathlib import Path
 
 from papershelf.builder import build
@@ -12,34 +14,41 @@ from papershelf.config import Settings, load_config
 from papershelf.errors import PapershelfError
 from papershelf.ingest import dump_paths, run_ingest
 from papershelf.linkcheck import broken_links
-from papershelf.serve import make_server
+from papershelf.progress import progress_for
+from papershelf.serve import start_preview
 
 
-def _ingest(settings: Settings, dumps: list[str]) -> int:
-    paths = [Path(d) for d in dumps] if dumps else dump_paths(settings.dumps_dir)
-    report = run_ingest(
-        settings.content_dir, paths, settings.tagger(), skip_known=not dumps
-    )
+def _ingest(settings: Settings, dumps: list[Path] | None = None) -> int:
+    """Ingest named dumps (always re-read), or the new and changed dumps of dumps/."""
+    started = time.perf_counter()
+    paths = dumps if dumps else dump_paths(settings.dumps_dir)
+    report = run_ingest(settings.content_dir, paths, settings.tagger(), skip_known=not dumps, cache_dir=settings.cache_dir)
     for line in report.errors:
         print(f"error: {line}", file=sys.stderr)
     for line in report.warnings:
         print(line, file=sys.stderr)
-    print(report.summary())
+    print(f"{report.summary()} ({time.perf_counter() - started:.2f}s)")
     return 1 if report.errors else 0
 
 
-def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="build.py", description="Build a research-paper catalog site.")
-    top.add_argument("--config", default="config.yaml", help="config file (default: config.yaml)")
-    commands = top.add_subparsers(dest="command")
-    ingest = commands.add_parser("ingest", help="ingest dumps into content/ (default: new or changed dumps)")
-    ingest.add_argument("dumps", nargs="*", help="dump files (default: every dump in dumps/)")
-    commands.add_parser("build", help="render content/ into the site")
-    commands.add_parser("check", help="check every internal link of the built site")
-    serve = commands.add_parser("serve", help="ingest, build and preview the site on localhost")
-    serve.add_argument("--port", type=int, default=8000)
-    top.add_argument("--base-url", help="the path the site is served under, e.g. /repo/ (overrides config.yaml)")
-    return top
+def _build(settings: Settings, clean: bool = False) -> int:
+    report = build(settings, clean=clean, progress=progress_for(sys.stderr))
+    print(report.summary())
+    return 0
+
+
+def _add(settings: Settings, paths: list[str], clean: bool) -> int:
+    """Copy dumps into dumps/, then ingest what is new and build."""
+    settings.dumps_dir.mkdir(parents=True, exist_ok=True)
+    for name in paths:
+        source = Path(name)
+        if not source.is_file():
+            raise PapershelfError(source, "no such dump file")
+        target = settings.dumps_dir / source.name
+        if source.resolve() != target.resolve():
+            shutil.copyfile(source, target)
+            print(f"add: {source} → {target}")
+    return max(_ingest(settings), _build(settings, clean))
 
 
 def _check(settings: Settings) -> int:
@@ -51,42 +60,66 @@ def _check(settings: Settings) -> int:
 
 
 def _serve(settings: Settings, port: int) -> int:
-    status = max(_ingest(settings, []), _build(settings))
-    server = make_server(settings.output_dir, settings.site.base_url, port=port)
-    print(f"serving {settings.output_dir} at http://127.0.0.1:{server.server_address[1]}{settings.site.base_url} (Ctrl-C stops)")
+    def rebuild() -> None:
+        try:
+            _ingest(settings)
+            _build(settings)
+        except PapershelfError as error:  # keep serving the last good site
+            print(f"error: {error}", file=sys.stderr)
+
+    rebuild()
+    watched = [settings.dumps_dir, settings.content_dir, settings.templates_dir, settings.static_dir]
+    if settings.source is not None:
+        watched.append(settings.source)
+    preview = start_preview(settings.output_dir, settings.site.base_url, watched, rebuild, port=port)
+    print(f"serving http://127.0.0.1:{preview.port}{settings.site.base_url}, rebuilding on changes (Ctrl-C stops)")
     try:
-        server.serve_forever()
+        preview.stop.wait()
     except KeyboardInterrupt:
         pass
     finally:
-        server.server_close()
-    return status
-
-
-def _build(settings: Settings) -> int:
-    report = build(settings)
-    print(report.summary())
+        preview.close()
     return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="build.py",
+        description="Build a research-paper catalog site. With no command: ingest new dumps, then build.",
+    )
+    top.add_argument("--config", default="config.yaml", help="config file (default: config.yaml)")
+    top.add_argument("--base-url", help="the path the site is served under, e.g. /repo/ (overrides config.yaml)")
+    top.add_argument("--site-url", help="the origin the site is served from, e.g. https://user.github.io")
+    top.add_argument("--clean", action="store_true", help="rebuild every page instead of only what changed")
+    commands = top.add_subparsers(dest="command")
+    ingest = commands.add_parser("ingest", help="ingest dumps into content/ (default: the new or changed ones)")
+    ingest.add_argument("dumps", nargs="*", type=Path, help="dump files, always re-read (default: dumps/)")
+    commands.add_parser("build", help="render content/ into the site (only what changed)")
+    add = commands.add_parser("add", help="copy dumps into dumps/, ingest them and build")
+    add.add_argument("dumps", nargs="+", help="dump files to add")
+    commands.add_parser("check", help="check every internal link of the built site")
+    serve = commands.add_parser("serve", help="build, preview on localhost, rebuild and reload on changes")
+    serve.add_argument("--port", type=int, default=8000)
+    return top
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         settings = load_config(Path(args.config))
-        if args.base_url is not None:
-            settings = settings.with_base_url(args.base_url)
+        if args.base_url is not None or args.site_url is not None:
+            settings = settings.with_urls(base_url=args.base_url, site_url=args.site_url)
         if args.command == "ingest":
             return _ingest(settings, args.dumps)
         if args.command == "build":
-            return _build(settings)
+            return _build(settings, args.clean)
+        if args.command == "add":
+            return _add(settings, args.dumps, args.clean)
         if args.command == "check":
             return _check(settings)
         if args.command == "serve":
             return _serve(settings, args.port)
-        if args.command is None:
-            status = _ingest(settings, [])
-            return max(status, _build(settings))
+        return max(_ingest(settings), _build(settings, args.clean))
     except PapershelfError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    return 0

@@ -47,6 +47,7 @@ class Paths(_Strict):
     templates: str = "templates"
     static: str = "static"
     output: str = "site"
+    cache: str = ".cache"
 
 
 class TagRule(_Strict):
@@ -114,8 +115,18 @@ class Settings:
     def output_dir(self) -> Path:
         return self.path("output")
 
-    def with_base_url(self, base_url: str) -> "Settings":
-        site = self.config.site.model_copy(update={"base_url": normalize_base_url(base_url)})
+    @property
+    def cache_dir(self) -> Path:
+        return self.path("cache")
+
+    def with_urls(self, base_url: str | None = None, site_url: str | None = None) -> "Settings":
+        """The same settings served elsewhere (command-line overrides of config.yaml)."""
+        update = {}
+        if base_url is not None:
+            update["base_url"] = normalize_base_url(base_url)
+        if site_url is not None:
+            update["site_url"] = site_url.rstrip("/")
+        site = self.config.site.model_copy(update=update)
         return Settings(self.config.model_copy(update={"site": site}), self.root, self.source)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from papershelf.cache import Cache
 from papershelf.dumps import Dump, ParseWarning, read_dump
 from papershelf.errors import PapershelfError
 from papershelf.links import find_links
@@ -128,10 +129,12 @@ def dump_paths(dumps_dir: Path) -> list[Path]:
     return sorted(path for path in dumps_dir.glob("*.txt") if path.is_file())
 
 
-def run_ingest(content_dir: Path, paths: list[Path], tagger: Tagger, skip_known: bool) -> IngestReport:
+def run_ingest(
+    content_dir: Path, paths: list[Path], tagger: Tagger, skip_known: bool, cache_dir: Path | None = None
+) -> IngestReport:
     """Read dumps and update the store on disk. Dumps that cannot be read are refused one by
     one; a bad content file stops everything before anything is written."""
-    store = load_store(content_dir)
+    store = load_store(content_dir, Cache(cache_dir) if cache_dir is not None else None)
     known = {record.name: record.sha256 for record in store.dumps}
     dumps: list[Dump] = []
     refused: list[str] = []

@@ -37,14 +37,15 @@ class PageLink:
 
 @dataclass(frozen=True)
 class Archive:
-    """One stable page of a list: `number` counts from the oldest page (1)."""
+    """One stable page of a list: `number` counts from the oldest page (1). It links only
+    to its neighbours and the list's front page, so it changes only when its own papers do
+    or a newer page appears next to it."""
 
     number: int
-    count: int
     papers: list[Paper]  # newest first
     newer: PageLink | None
     older: PageLink | None
-    all_pages: list[PageLink]
+    front: str
 
 
 def archive_pages(papers_newest_first: list[Paper], per_page: int, prefix: str) -> list[tuple[str, Archive]]:
@@ -52,7 +53,6 @@ def archive_pages(papers_newest_first: list[Paper], per_page: int, prefix: str) 
     `per_page` papers, the highest number the newest (possibly partial) rest."""
     oldest_first = papers_newest_first[::-1]
     count = max(1, -(-len(oldest_first) // per_page))
-    links = [PageLink(n, f"{prefix}page/{n}/") for n in range(count, 0, -1)]
     result = []
     for number in range(1, count + 1):
         chunk = oldest_first[(number - 1) * per_page : number * per_page]
@@ -61,11 +61,10 @@ def archive_pages(papers_newest_first: list[Paper], per_page: int, prefix: str) 
                 f"{prefix}page/{number}/index.html",
                 Archive(
                     number=number,
-                    count=count,
                     papers=chunk[::-1],
                     newer=PageLink(number + 1, f"{prefix}page/{number + 1}/") if number < count else None,
                     older=PageLink(number - 1, f"{prefix}page/{number - 1}/") if number > 1 else None,
-                    all_pages=links,
+                    front=prefix,
                 ),
             )
         )
@@ -81,11 +80,18 @@ def older_page_for(total: int, shown: int, per_page: int, prefix: str) -> str | 
 
 
 def _list_pages(
-    papers: list[Paper], per_page: int, prefix: str, template: str, context: dict[str, Any]
+    papers: list[Paper],
+    per_page: int,
+    prefix: str,
+    template: str,
+    context: dict[str, Any],
+    front_only: dict[str, Any] | None = None,
 ) -> list[Page]:
-    """A list's front page (newest papers) and, when it does not fit, its archive pages."""
+    """A list's front page (newest papers) and, when it does not fit, its archive pages.
+    Archive pages get only `context`, so that they stay the same while the list grows."""
     front = dict(
         context,
+        **(front_only or {}),
         papers=papers[:per_page],
         older_url=older_page_for(len(papers), per_page, per_page, prefix),
         archive=None,
@@ -102,8 +108,10 @@ def plan_site(
     related: dict[str, list[Paper]],
     content_pages: list[tuple[str, str, Any]],
     per_page: int,
+    search_manifest: str,
 ) -> list[Page]:
     """Every HTML page of the site. Feeds, sitemap and data files are planned by the builder."""
+    counts = {"papers": len(catalog.papers), "tags": len(catalog.tags), "listings": len(catalog.listings)}
     tags_by_count = sorted(catalog.tags, key=lambda t: (-len(t.papers), t.name.casefold()))
     tags_by_name = sorted(catalog.tags, key=lambda t: t.name.casefold())
     pages: list[Page] = []
@@ -112,25 +120,39 @@ def plan_site(
         per_page,
         "",
         "index.html",
-        {"main_tags": tags_by_count[:MAIN_TAGS], "is_home": True},
+        {},
+        {"main_tags": tags_by_count[:MAIN_TAGS], "catalog_counts": counts},
     )
     for paper in catalog.papers:
         pages.append(
             Page(
                 f"papers/{paper.slug}/index.html",
                 "paper.html",
-                {"paper": paper, "tags": catalog.paper_tags(paper), "related": related.get(paper.id, [])},
+                {
+                    "paper": paper,
+                    "tags": catalog.paper_tags(paper),
+                    "related": related.get(paper.id, []),
+                    "sources": [(s, catalog.listing_by_dump[s.dump].label if s.dump in catalog.listing_by_dump else None) for s in paper.sources],
+                },
             )
         )
     pages.append(Page("tags/index.html", "tags.html", {"by_count": tags_by_count, "by_name": tags_by_name}))
     for tag in catalog.tags:
-        pages += _list_pages(tag.papers, per_page, f"tags/{tag.slug}/", "tag.html", {"tag": tag})
+        pages += _list_pages(
+            tag.papers, per_page, f"tags/{tag.slug}/", "tag.html", {"tag": tag.label}, {"tag": tag}
+        )
     pages.append(Page("listings/index.html", "listings.html", {"listings": catalog.listings}))
     for listing in catalog.listings:
         pages.append(Page(f"listings/{listing.slug}/index.html", "listing.html", {"listing": listing}))
     for slug, title, body in content_pages:
         pages.append(Page(f"{slug}/index.html", "page.html", {"title": title, "body": body}))
-    pages.append(Page("search/index.html", "search.html", {"tags": tags_by_name}))
+    pages.append(
+        Page(
+            "search/index.html",
+            "search.html",
+            {"tags": tags_by_name, "catalog_counts": counts, "search_manifest": search_manifest},
+        )
+    )
     pages.append(Page("404.html", "404.html", {}))
     return pages
 

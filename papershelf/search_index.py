@@ -92,6 +92,12 @@ def search_fields(paper: Paper) -> dict[str, str]:
     }
 
 
+def search_order(papers_newest_first: list[Paper]) -> list[Paper]:
+    """Papers in the order that gives them their refs: oldest first, so a new dump appends
+    refs and the document chunks of older papers stay the same."""
+    return papers_newest_first[::-1]
+
+
 def build_index(papers: list[Paper]) -> Index:
     """The lunr index of the catalog; a paper's ref is its position in `papers`."""
     builder = Builder()
@@ -151,7 +157,8 @@ def search_files(catalog: Catalog) -> SearchFiles:
         result.files[path] = data
         return path
 
-    index = build_index(catalog.papers)
+    papers = search_order(catalog.papers)
+    index = build_index(papers)
     shards = {
         key: add(f"t/{key.encode('utf-8').hex()}", _json({"fields": FIELD_NAMES, "terms": terms}))
         for key, terms in shards_of(index).items()
@@ -166,7 +173,7 @@ def search_files(catalog: Catalog) -> SearchFiles:
             "c": 1 if paper.code_links else 0,
             "a": paper.abstract,
         }
-        for paper in catalog.papers
+        for paper in papers
     ]
     chunks = [add(f"d/{i // DOCS_PER_CHUNK}", _json(docs[i : i + DOCS_PER_CHUNK])) for i in range(0, len(docs), DOCS_PER_CHUNK)]
     tag_refs = [add(f"g/{number}", _json(sorted(r for r, d in enumerate(docs) if number in d["g"]))) for number in range(len(catalog.tags))]

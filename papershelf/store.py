@@ -11,7 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from papershelf.errors import PapershelfError
 from papershelf.paper import Paper
-from papershelf.yamlio import load_yaml, to_yaml, write_atomic
+from papershelf.cache import Cache, FileDigests
+from papershelf.yamlio import load_yaml, parse_yaml, to_yaml, write_atomic
 
 PAPERS_DIR = "papers"
 LEDGER_FILE = "dumps.yaml"
@@ -37,6 +38,7 @@ class Store:
     root: Path
     papers: dict[str, Paper] = field(default_factory=dict)
     dumps: list[DumpRecord] = field(default_factory=list)
+    digests: dict[str, str] = field(default_factory=dict)  # paper id -> digest of its file
 
     @property
     def papers_dir(self) -> Path:
@@ -56,8 +58,8 @@ def _validation_message(error: ValidationError) -> str:
     return f"key '{key}': {first['msg']}"
 
 
-def load_paper(path: Path) -> Paper:
-    data = load_yaml(path)
+def load_paper(path: Path, text: str | None = None) -> Paper:
+    data = load_yaml(path) if text is None else parse_yaml(text, path)
     if not isinstance(data, dict):
         raise PapershelfError(path, "a paper file must be a mapping of keys to values", 1)
     try:
@@ -69,14 +71,39 @@ def load_paper(path: Path) -> Paper:
     return paper
 
 
-def load_store(root: Path) -> Store:
+def _load_cached(path: Path, cache: Cache, digests: FileDigests) -> tuple[Paper, str]:
+    """A paper file parsed once per content: later loads of the same text reuse the result."""
+    digest = digests.digest(path)
+    paper = cache.parsed().get(digest)
+    if not isinstance(paper, Paper):
+        data = path.read_bytes()
+        digest = digests.digest(path, data)
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise PapershelfError(path, "not UTF-8 text") from None
+        paper = load_paper(path, text)
+        cache.remember_parsed(digest, paper)
+    return paper, digest
+
+
+def load_store(root: Path, cache: Cache | None = None, digests: FileDigests | None = None) -> Store:
+    """Load and validate the whole store. With a cache, unchanged files are not parsed again."""
     store = Store(root)
+    digests = digests if digests is not None else FileDigests()
     for path in sorted(store.papers_dir.glob("*.yaml")):
-        paper = load_paper(path)
+        if cache is None:
+            paper, digest = load_paper(path), ""
+        else:
+            paper, digest = _load_cached(path, cache, digests)
+        store.digests[paper.id] = digest
         if paper.id in store.papers:
             other = store.papers[paper.id].slug
             raise PapershelfError(path, f"key 'id': {paper.id} is also the id of {other}.yaml")
         store.papers[paper.id] = paper
+    if cache is not None:
+        cache.forget_unused_parsed(set(store.digests.values()))
+        cache.save_parsed()
     if store.ledger_path.exists():
         data = load_yaml(store.ledger_path) or []
         if not isinstance(data, list):
@@ -99,9 +126,11 @@ def save_store(store: Store) -> dict[str, int]:
     wanted: dict[Path, str] = {
         store.papers_dir / f"{paper.slug}.yaml": paper_yaml(paper) for paper in store.papers.values()
     }
-    wanted[store.ledger_path] = to_yaml([record.model_dump(exclude_none=True) for record in store.dumps])
-    for path in sorted(wanted):
-        text = wanted[path]
+    # The ledger goes last: if a run is interrupted, the dump is not marked as ingested
+    # and the next run merges it again (merging is idempotent).
+    ledger = to_yaml([record.model_dump(exclude_none=True) for record in store.dumps])
+    for path in [*sorted(wanted), store.ledger_path]:
+        text = wanted.get(path, ledger)
         if path.exists() and path.read_text(encoding="utf-8") == text:
             counts["unchanged"] += 1
             continue

@@ -14,6 +14,7 @@ import pytest
 
 from papershelf.builder import load_catalog
 from papershelf.config import load_config
+from papershelf.search_index import search_order
 from papershelf.search_index import build_index, index_term, normalize_word
 
 CHECK = Path(__file__).resolve().parent / "js" / "search_check.js"
@@ -30,7 +31,7 @@ def node(*args: str) -> dict:
 def catalog_words(built_site: Path) -> tuple[list, dict[str, list[int]]]:
     """Every distinct word of every title and abstract, as a reader would copy it (split on
     spaces and hyphens, punctuation and case kept), with the refs of the papers it is in."""
-    papers = load_catalog(load_config(built_site / "config.yaml")).papers
+    papers = search_order(load_catalog(load_config(built_site / "config.yaml")).papers)
     words: dict[str, set[int]] = {}
     for ref, paper in enumerate(papers):
         for word in set(re.split(r"[\s\-]+", f"{paper.title} {paper.abstract}")):

@@ -12,6 +12,7 @@ import pytest
 
 from papershelf.builder import load_catalog
 from papershelf.config import load_config
+from papershelf.search_index import search_order
 
 HOSTILE = [
     "foo:", "title:quantization", "~", "+", "-", "^", "*", "+-~^:*", '"unclosed quote', "'single'",
@@ -140,7 +141,7 @@ def test_slash_focuses_the_search_box_and_header_form_searches(page, site_origin
 
 
 def test_a_sample_of_words_through_the_real_page(page, site_origin: str, built_site: Path) -> None:
-    papers = load_catalog(load_config(built_site / "config.yaml")).papers
+    papers = search_order(load_catalog(load_config(built_site / "config.yaml")).papers)
     by_word: dict[str, set[str]] = {}
     for paper in papers:
         for word in set(re.findall(r"[A-Za-z]{4,}", f"{paper.title} {paper.abstract}")):

@@ -1,0 +1,123 @@
+"""What a build remembers between runs, in the catalog's `.cache/` folder (never committed):
+
+- file digests: the SHA-256 of every input file, with its size and modification time only
+  as a shortcut to skip re-reading an untouched file (a git checkout that resets times
+  costs a re-read, never a wrong answer);
+- parsed papers keyed by the digest of their YAML text, so unchanged files are not parsed
+  again;
+- the build state: a digest of all inputs, and the fingerprint of every output file.
+
+Losing the cache only makes the next build slower.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from papershelf.yamlio import write_atomic
+
+FORMAT = 1
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass
+class FileDigests:
+    """Digests of files under a root, reusing earlier ones for files whose size and
+    modification time have not changed."""
+
+    known: dict[str, list] = field(default_factory=dict)  # path -> [size, mtime_ns, digest]
+
+    def digest(self, path: Path, data: bytes | None = None) -> str:
+        key = str(path)
+        stat = path.stat()
+        entry = self.known.get(key)
+        if data is None and entry and entry[0] == stat.st_size and entry[1] == stat.st_mtime_ns:
+            return entry[2]
+        digest = sha256(path.read_bytes() if data is None else data)
+        self.known[key] = [stat.st_size, stat.st_mtime_ns, digest]
+        return digest
+
+    def tree(self, folder: Path) -> dict[str, str]:
+        """Path (relative to `folder`) -> digest for every file under it, in name order."""
+        if not folder.exists():
+            return {}
+        return {
+            path.relative_to(folder).as_posix(): self.digest(path)
+            for path in sorted(folder.rglob("*"))
+            if path.is_file() and not path.name.startswith(".")
+        }
+
+
+@dataclass
+class BuildState:
+    stamp: str = ""
+    outputs: dict[str, str] = field(default_factory=dict)  # output path -> fingerprint
+    files: FileDigests = field(default_factory=FileDigests)
+
+
+class Cache:
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self._parsed: dict[str, Any] | None = None
+        self._parsed_dirty = False
+
+    @property
+    def state_path(self) -> Path:
+        return self.folder / "build-state.json"
+
+    @property
+    def parsed_path(self) -> Path:
+        return self.folder / "parsed.pickle"
+
+    def load_state(self) -> BuildState:
+        try:
+            data = json.loads(self.state_path.read_text(encoding="utf-8"))
+            if data.get("format") != FORMAT:
+                return BuildState()
+            return BuildState(data["stamp"], data["outputs"], FileDigests(data["files"]))
+        except (OSError, ValueError, KeyError):
+            return BuildState()
+
+    def save_state(self, state: BuildState) -> None:
+        data = {"format": FORMAT, "stamp": state.stamp, "outputs": state.outputs, "files": state.files.known}
+        write_atomic(self.state_path, json.dumps(data, separators=(",", ":")))
+
+    def parsed(self) -> dict[str, Any]:
+        """Digest of a file's text -> the object parsed from it."""
+        if self._parsed is None:
+            try:
+                with self.parsed_path.open("rb") as handle:
+                    loaded = pickle.load(handle)
+                self._parsed = loaded if isinstance(loaded, dict) and loaded.get("format") == FORMAT else {}
+            except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
+                self._parsed = {}
+            self._parsed.setdefault("format", FORMAT)
+        return self._parsed
+
+    def remember_parsed(self, digest: str, value: Any) -> None:
+        self.parsed()[digest] = value
+        self._parsed_dirty = True
+
+    def forget_unused_parsed(self, used: set[str]) -> None:
+        parsed = self.parsed()
+        for digest in [d for d in parsed if d != "format" and d not in used]:
+            del parsed[digest]
+            self._parsed_dirty = True
+
+    def save_parsed(self) -> None:
+        if self._parsed_dirty and self._parsed is not None:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            tmp = self.parsed_path.with_suffix(f".{os.getpid()}.tmp")
+            with tmp.open("wb") as handle:
+                pickle.dump(self._parsed, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, self.parsed_path)
+            self._parsed_dirty = False

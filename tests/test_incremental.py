@@ -1,0 +1,174 @@
+"""Rebuilding on new dumps: only new work is done, unchanged pages keep their bytes and
+modification times, and the result equals a clean build."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+import yaml
+
+from papershelf import output
+from tests.conftest import run, snapshot
+
+Q_VLM = "q-vlm-post-training-quantization-for-large-vision-language-models"
+NEWEST_DUMP = "004_2ce07ad5103318e3.txt"
+
+
+def stats(folder: Path) -> dict[str, tuple[bytes, int]]:
+    return {str(p.relative_to(folder)): (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def changed(before: dict, after: dict) -> set[str]:
+    return {path for path in before.keys() | after.keys() if before.get(path) != after.get(path)}
+
+
+def clean_copy(catalog: Path, tmp_path: Path) -> dict[str, bytes]:
+    """The same catalog built from scratch in another folder."""
+    other = tmp_path / "clean"
+    shutil.copytree(catalog, other, ignore=shutil.ignore_patterns("site", ".site-*", ".cache"))
+    assert run(other, "--clean", "build") == 0
+    return snapshot(other / "site")
+
+
+def test_adding_a_dump_does_only_the_new_work(catalog: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    held_back = tmp_path / NEWEST_DUMP
+    shutil.move(catalog / "dumps" / NEWEST_DUMP, held_back)
+    assert run(catalog) == 0
+    before = stats(catalog / "site")
+    time.sleep(0.01)
+    capsys.readouterr()
+
+    assert run(catalog, "add", str(held_back)) == 0
+    out = capsys.readouterr().out
+    assert "1 dumps read, 2 unchanged and skipped" in out and "papers: 72 new, 9 updated" in out
+    after = stats(catalog / "site")
+    touched = changed(before, after)
+    new_papers = [p for p in touched if p.startswith("papers/") and p not in before]
+    assert len(new_papers) == 72
+    home = (catalog / "site" / "index.html").read_text()
+    assert "Utilizing BERT for Information Retrieval" in home
+    assert "listings/004-2ce07ad5103318e3/index.html" in touched
+    assert (catalog / "site" / "tags" / "retrieval" / "index.html").read_text().count("Utilizing BERT") == 1
+    for path in before.keys() & after.keys():
+        if before[path][0] == after[path][0]:  # same bytes: the very same file, same mtime
+            assert before[path][1] == after[path][1], path
+    untouched_papers = [p for p in before if p.startswith("papers/") and p not in touched]
+    assert len(untouched_papers) > 20  # related lists that did not change
+    assert len([p for p in before if p.startswith("page/") and p not in touched]) >= 4  # stable archive pages
+    assert snapshot(catalog / "site") == clean_copy(catalog, tmp_path)
+
+
+def test_nothing_new_renders_nothing(catalog: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(catalog) == 0
+    before = stats(catalog / "site")
+    capsys.readouterr()
+    assert run(catalog) == 0
+    out = capsys.readouterr().out
+    assert "0 dumps read, 3 unchanged and skipped" in out
+    assert "nothing new" in out and "nothing rendered" in out
+    assert stats(catalog / "site") == before
+
+
+def test_hand_edit_rebuilds_only_that_paper_and_its_dependents(catalog: Path, tmp_path: Path) -> None:
+    assert run(catalog) == 0
+    path = catalog / "content" / "papers" / f"{Q_VLM}.yaml"
+    before = stats(catalog / "site")
+    data = yaml.safe_load(path.read_text())
+    data["notes"] = "Worth a *second* read."
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    assert run(catalog, "build") == 0
+    assert changed(before, stats(catalog / "site")) == {f"papers/{Q_VLM}/index.html"}
+    assert "<em>second</em>" in (catalog / "site" / "papers" / Q_VLM / "index.html").read_text()
+
+    before = stats(catalog / "site")
+    data["title"] = "Q-VLM: Corrected Title for Quantized Vision-Language Models"
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    assert run(catalog, "build") == 0
+    touched = changed(before, stats(catalog / "site"))
+    assert f"papers/{Q_VLM}/index.html" in touched and "papers.json" in touched
+    assert "tags/quantization/index.html" in touched
+    paper_pages = {p for p in touched if p.startswith("papers/")}
+    assert len(paper_pages) < 40  # itself, papers listing it as related, related lists that moved
+    for page in (catalog / "site" / "papers").glob("*/index.html"):
+        text = page.read_text()
+        if f"/papers/{Q_VLM}/" in text:
+            assert "Corrected Title" in text, page
+    assert snapshot(catalog / "site") == clean_copy(catalog, tmp_path)
+
+
+def test_interrupted_build_leaves_the_site_as_it_was(catalog: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert run(catalog) == 0
+    before = stats(catalog / "site")
+    (catalog / "content" / "pages" / "about.md").write_text("# About\n\nChanged.\n")
+    written = []
+
+    def failing_write(self: Path, data: bytes) -> int:
+        written.append(self)
+        if len(written) > 3:
+            raise KeyboardInterrupt("interrupted")
+        return original(self, data)
+
+    original = Path.write_bytes
+    monkeypatch.setattr(Path, "write_bytes", failing_write)
+    with pytest.raises(KeyboardInterrupt):
+        run(catalog, "--clean", "build")
+    monkeypatch.undo()
+    assert stats(catalog / "site") == before
+    assert not [p for p in catalog.iterdir() if p.name.startswith(".site-")]
+    assert run(catalog, "build") == 0
+    assert "Changed." in (catalog / "site" / "about" / "index.html").read_text()
+
+
+def test_leftover_staging_folders_are_removed(catalog: Path) -> None:
+    assert run(catalog) == 0
+    leftover = catalog / ".site-new-abc123"
+    leftover.mkdir()
+    (leftover / "half.html").write_text("half a site")
+    (catalog / "content" / "pages" / "about.md").write_text("# About\n\nAgain.\n")
+    assert run(catalog, "build") == 0
+    assert not leftover.exists()
+
+
+def test_build_time_comes_from_source_date_epoch(catalog: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    assert run(catalog) == 0
+    assert "<updated>2023-11-14T22:13:20Z</updated>" in (catalog / "site" / "feed.xml").read_text()
+
+
+def test_serve_answers_and_rebuilds_after_a_change(catalog: Path) -> None:
+    from papershelf.cli import _build, _ingest
+    from papershelf.config import load_config
+    from papershelf.serve import start_preview
+
+    settings = load_config(catalog / "config.yaml").with_urls(base_url="/papershelf/")
+
+    def rebuild() -> None:
+        _ingest(settings)
+        _build(settings)
+
+    rebuild()
+    watched = [settings.dumps_dir, settings.content_dir, settings.templates_dir, settings.static_dir]
+    preview = start_preview(settings.output_dir, "/papershelf/", watched, rebuild, port=0)
+    origin = f"http://127.0.0.1:{preview.port}"
+    try:
+        page = urllib.request.urlopen(origin + "/papershelf/about/").read().decode()
+        assert "<h1>About</h1>" in page and "/__papershelf__/version" in page  # reload script added
+        version = urllib.request.urlopen(origin + "/__papershelf__/version").read()
+        (catalog / "content" / "pages" / "about.md").write_text("# About this shelf\n\nRebuilt live.\n")
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            page = urllib.request.urlopen(origin + "/papershelf/about/").read().decode()
+            if "Rebuilt live." in page:
+                break
+            time.sleep(0.2)
+        assert "Rebuilt live." in page
+        assert urllib.request.urlopen(origin + "/__papershelf__/version").read() != version
+        assert "/__papershelf__/" not in (catalog / "site" / "about" / "index.html").read_text()
+    finally:
+        preview.close()
