@@ -95,9 +95,10 @@ def snapshot(paths: list[Path]) -> dict[str, tuple[int, int]]:
     return seen
 
 
-def watch(paths: list[Path], on_change: Callable[[], None], stop: threading.Event, live: LiveReload) -> None:
+def watch(
+    paths: list[Path], before: dict, on_change: Callable[[], None], stop: threading.Event, live: LiveReload
+) -> None:
     """Poll the inputs; after a change (and a moment of quiet), rebuild and bump the version."""
-    before = snapshot(paths)
     while not stop.wait(POLL_SECONDS):
         if snapshot(paths) == before:
             continue
@@ -130,5 +131,6 @@ def start_preview(
     live = LiveReload()
     preview = Preview(make_server(site_dir, base_url, port=port, live=live), threading.Event(), live)
     threading.Thread(target=preview.server.serve_forever, daemon=True).start()
-    threading.Thread(target=watch, args=(watched, rebuild, preview.stop, live), daemon=True).start()
+    initial = snapshot(watched)  # taken now, so no change made after this call is missed
+    threading.Thread(target=watch, args=(watched, initial, rebuild, preview.stop, live), daemon=True).start()
     return preview
