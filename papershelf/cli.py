@@ -4,11 +4,14 @@ reports what it did, and turns a PapershelfError into one clear line on stderr."
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import shutil
 import sys
 import time
 from pathlib import Path
 
+from papershelf.bench import run_bench
 from papershelf.builder import build
 from papershelf.config import Settings, load_config
 from papershelf.errors import PapershelfError
@@ -18,11 +21,22 @@ from papershelf.progress import progress_for
 from papershelf.serve import start_preview
 
 
+# What the commands did, for --report (the benchmark reads it).
+REPORTS: dict[str, dict] = {}
+
+
 def _ingest(settings: Settings, dumps: list[Path] | None = None) -> int:
     """Ingest named dumps (always re-read), or the new and changed dumps of dumps/."""
     started = time.perf_counter()
     paths = dumps if dumps else dump_paths(settings.dumps_dir)
     report = run_ingest(settings.content_dir, paths, settings.tagger(), skip_known=not dumps, cache_dir=settings.cache_dir)
+    REPORTS["ingest"] = {
+        "dumps_read": len(report.dumps_read),
+        "new": report.new,
+        "updated": report.updated,
+        "files_written": report.files_written,
+        "seconds": {"ingest": round(time.perf_counter() - started, 3)},
+    }
     for line in report.errors:
         print(f"error: {line}", file=sys.stderr)
     for line in report.warnings:
@@ -33,6 +47,7 @@ def _ingest(settings: Settings, dumps: list[Path] | None = None) -> int:
 
 def _build(settings: Settings, clean: bool = False) -> int:
     report = build(settings, clean=clean, progress=progress_for(sys.stderr))
+    REPORTS["build"] = dataclasses.asdict(report) | {"seconds": {k: round(v, 3) for k, v in report.seconds.items()}}
     print(report.summary())
     return 0
 
@@ -100,11 +115,27 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("check", help="check every internal link of the built site")
     serve = commands.add_parser("serve", help="build, preview on localhost, rebuild and reload on changes")
     serve.add_argument("--port", type=int, default=8000)
+    bench = commands.add_parser("bench", help="benchmark synthetic catalogs (see papershelf/bench.py)")
+    bench.add_argument("--sizes", default="1000,10000,100000", help="catalog sizes, comma-separated")
+    bench.add_argument("--json", type=Path, help="also write the results to this JSON file")
+    top.add_argument("--report", type=Path, help=argparse.SUPPRESS)  # JSON of what was done, for bench
     return top
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    REPORTS.clear()
+    try:
+        return _dispatch(args)
+    finally:
+        if args.report is not None:
+            args.report.write_text(json.dumps(REPORTS, indent=1))
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "bench":
+        run_bench([int(size) for size in args.sizes.split(",")], args.json)
+        return 0
     try:
         settings = load_config(Path(args.config))
         if args.base_url is not None or args.site_url is not None:

@@ -1,0 +1,186 @@
+"""The benchmark: synthetic catalogs of N papers, built the three ways people build them.
+
+For each size it generates dumps in both layouts (about 200 papers each, realistic title
+and abstract lengths, ~30% with code links, words that trigger the starter taxonomy), then
+measures, each in its own process: a clean build (ingest + build), adding one 200-paper
+dump, and a build with nothing new. It reports wall time, the time of each stage, peak
+memory, pages and bytes written and the size of the search index; `--json` saves it all.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PAPERS_PER_DUMP = 200
+CODE_SHARE = 0.3
+
+TOPICS = [
+    "quantization", "knowledge distillation", "mixture of experts", "multi-task learning", "LoRA adapters",
+    "model merging", "vision transformers", "speech recognition", "dense retrieval", "interpretability",
+    "linear attention", "pruning", "sentence embeddings", "multilingual", "large language models",
+    "vision-language models", "in-context learning", "instruction tuning", "domain adaptation",
+    "self-supervised learning", "semantic segmentation", "adversarial robustness", "recommendation",
+    "code generation", "named entity recognition", "long context", "positional encoding", "video",
+    "diffusion models", "graph neural networks", "question answering", "reinforcement learning",
+]
+WORDS = (
+    "model models method approach framework training inference data dataset benchmark task tasks results "
+    "performance accuracy efficient efficiency scalable robust novel propose proposed show demonstrate "
+    "experiments significant improvement baseline baselines state-of-the-art architecture layer layers "
+    "attention representation representations learning network networks parameters memory compute cost "
+    "latency tokens sequence sequences encoder decoder pretraining fine-tuning generalization evaluation "
+    "analysis study empirical theoretical optimization gradient loss objective sparse dense feature features "
+    "embedding embeddings retrieval language vision image images text audio multimodal cross-lingual "
+    "transfer supervised unsupervised semi-supervised contrastive generative discriminative adaptive "
+    "dynamic hierarchical modular unified general-purpose lightweight compact compression speedup"
+).split()
+NAMES = "Q Flex Mo Tri Uni Omni Hyper Meta Swift Deep Sparse Lite Mega Neo Proto Astra Nova Quanta Vec Graph".split()
+SUFFIXES = "Former Net LM Bench Merge KD MoE ViT Tune Search Fusion Mix".split()
+FILLER = "In this paper we consider the problem of {t}. We propose {n}, a {a} approach to {t} that {v}."
+VERBS = ["reduces cost", "improves accuracy", "scales to large models", "needs no labels", "runs in linear time"]
+
+
+def _title(rng: random.Random, number: int) -> str:
+    topic = rng.choice(TOPICS)
+    words = rng.sample(WORDS, rng.randint(4, 9))
+    title = " ".join(w.capitalize() if i == 0 else w for i, w in enumerate(words))
+    if rng.random() < 0.6:
+        name = f"{rng.choice(NAMES)}{rng.choice(SUFFIXES)}{number}"
+        return f"{name}: {title.capitalize()} for {topic.capitalize()}"
+    return f"{title} for {topic.capitalize()} ({number})"
+
+
+def _abstract(rng: random.Random, title: str) -> str:
+    topic = rng.choice(TOPICS)
+    other = rng.choice(TOPICS)
+    name = title.split(":")[0] if ":" in title else "our method"
+    sentences = [FILLER.format(t=topic, n=name, a=rng.choice(WORDS), v=rng.choice(VERBS))]
+    for _ in range(rng.randint(6, 11)):
+        words = [rng.choice(WORDS) for _ in range(rng.randint(12, 24))]
+        if rng.random() < 0.4:
+            words.insert(rng.randrange(len(words)), rng.choice([topic, other]))
+        sentences.append(" ".join(words).capitalize() + ".")
+    if rng.random() < CODE_SHARE:
+        sentences.append(f"Code is available at https://github.com/lab{rng.randint(1, 999)}/{name.replace(' ', '-')}.")
+    return " ".join(sentences)
+
+
+def dump_text(papers: list[tuple[str, str]], layout: str, date: str) -> str:
+    """A dump in layout A (blank-line blocks with the page header) or B (compact, glued)."""
+    if layout == "A":
+        header = ["new", "Get trending papers in your email inbox!", "Subscribe", "byAK and the research community", date]
+        blocks = header + [part for title, abstract in papers for part in (title, abstract)]
+        return "\n\n".join(blocks) + "\n"
+    lines = ["Get trending papers in your email inbox once a day!", "Get trending papers in your email inbox!"]
+    for index, (title, abstract) in enumerate(papers):
+        lines += [("Subscribe" + title) if index == 0 else title, abstract]
+    return "\n".join(lines)
+
+
+def generate_dumps(folder: Path, count: int, seed: int, first_number: int = 0, prefix: str = "") -> list[Path]:
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for dump_number, start in enumerate(range(0, count, PAPERS_PER_DUMP)):
+        papers = []
+        for number in range(start, min(start + PAPERS_PER_DUMP, count)):
+            title = _title(rng, first_number + number)
+            papers.append((title, _abstract(rng, title)))
+        layout = "AB"[dump_number % 2]
+        date = f"{['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun'][dump_number % 6]} {dump_number % 28 + 1}"
+        path = folder / f"{prefix}{dump_number:05d}.txt"
+        path.write_text(dump_text(papers, layout, date), encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def make_catalog(folder: Path, count: int) -> None:
+    """A catalog folder like the project's, with `count` synthetic papers in its dumps."""
+    shutil.copy(PROJECT_ROOT / "config.yaml", folder / "config.yaml")
+    for name in ("templates", "static", "content/pages"):
+        shutil.copytree(PROJECT_ROOT / name, folder / name)
+    generate_dumps(folder / "dumps", count, seed=count)
+
+
+def _run(folder: Path, *args: str) -> dict:
+    """Run the command line in a fresh process; its wall time, peak memory and report."""
+    report = folder / ".bench-report.json"
+    report.unlink(missing_ok=True)
+    command = [sys.executable, str(PROJECT_ROOT / "build.py"), "--config", str(folder / "config.yaml"), "--report", str(report), *args]
+    with tempfile.TemporaryFile("w+") as output:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, text=True)
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode != 0:
+            output.seek(0)
+            raise RuntimeError(f"{' '.join(command)} failed:\n{output.read()[-4000:]}")
+    data = json.loads(report.read_text())
+    data["wall_seconds"] = round(wall, 2)
+    data["peak_memory_mb"] = round(usage.ru_maxrss / 1024, 1)
+    return data
+
+
+def bench_size(count: int, workdir: Path) -> dict:
+    folder = workdir / f"catalog-{count}"
+    folder.mkdir(parents=True)
+    make_catalog(folder, count)
+    result = {"papers": count}
+    result["clean_build"] = _run(folder, "--clean")
+    new_dump = workdir / f"new-{count}.txt"
+    extra = generate_dumps(workdir / f"extra-{count}", PAPERS_PER_DUMP, seed=count + 1, first_number=10**7, prefix="zz")
+    shutil.move(extra[0], new_dump)
+    result["add_200"] = _run(folder, "add", str(new_dump))
+    result["nothing_new"] = _run(folder)
+    return result
+
+
+def describe(result: dict) -> str:
+    lines = [f"== {result['papers']:,} papers"]
+    for scenario in ("clean_build", "add_200", "nothing_new"):
+        data = result[scenario]
+        build = data.get("build", {})
+        stages = {**data.get("ingest", {}).get("seconds", {}), **build.get("seconds", {})}
+        stage_text = ", ".join(f"{k} {v:.2f}s" for k, v in stages.items())
+        lines.append(
+            f"{scenario:12} {data['wall_seconds']:7.2f}s wall, peak {data['peak_memory_mb']:7.1f} MB, "
+            f"{build.get('written', 0)} files written, {build.get('bytes', 0) / 1e6:.1f} MB site, "
+            f"index {build.get('index_bytes', 0) / 1e6:.1f} MB; {stage_text}"
+        )
+    return "\n".join(lines)
+
+
+def machine() -> dict:
+    return {
+        "cpus": os.cpu_count(),
+        "python": sys.version.split()[0],
+        "platform": sys.platform,
+        "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+    }
+
+
+def run_bench(sizes: list[int], json_path: Path | None, keep: bool = False) -> list[dict]:
+    workdir = Path(tempfile.mkdtemp(prefix="papershelf-bench-"))
+    results = []
+    try:
+        for size in sizes:
+            result = bench_size(size, workdir)
+            print(describe(result), flush=True)
+            results.append(result)
+    finally:
+        if not keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+    if json_path is not None:
+        json_path.write_text(json.dumps({"machine": machine(), "results": results}, indent=1) + "\n")
+        print(f"bench: results written to {json_path}")
+    return results

@@ -1,0 +1,33 @@
+"""The benchmark runs end to end at 1,000 papers (its timings are reported, not asserted)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from papershelf.bench import dump_text, generate_dumps, run_bench
+from papershelf.dumps import read_dump
+
+
+def test_synthetic_dumps_parse_in_both_layouts(tmp_path: Path) -> None:
+    paths = generate_dumps(tmp_path, 450, seed=1)
+    dumps = [read_dump(path) for path in paths]
+    assert [len(d.entries) for d in dumps] == [200, 200, 50]
+    assert all(not d.warnings for d in dumps)
+    assert dumps[0].date == "Jan 1" and dumps[1].date is None  # layout A has the header, B not
+    with_code = sum("github.com" in e.abstract for d in dumps for e in d.entries)
+    assert 0.2 < with_code / 450 < 0.4
+    assert dump_text([("T: A Title", "An abstract.")], "B", "Jan 1").startswith("Get trending")
+
+
+def test_bench_at_one_thousand(tmp_path: Path) -> None:
+    results = run_bench([1000], tmp_path / "bench.json")
+    saved = json.loads((tmp_path / "bench.json").read_text())
+    assert saved["results"] == results and saved["machine"]["cpus"] >= 1
+    (result,) = results
+    clean, added, nothing = result["clean_build"], result["add_200"], result["nothing_new"]
+    assert clean["ingest"]["new"] == 1000 and clean["build"]["pages"] > 1000
+    assert clean["build"]["index_bytes"] > 0 and clean["peak_memory_mb"] > 0
+    assert set(clean["build"]["seconds"]) == {"load", "related", "index", "render", "write"}
+    assert added["ingest"]["new"] == 200 and 0 < added["build"]["written"] < added["build"]["files"]
+    assert nothing["build"]["nothing_to_do"] and nothing["build"]["written"] == 0
