@@ -78,6 +78,20 @@ class Cache:
     def parsed_path(self) -> Path:
         return self.folder / "parsed.pickle"
 
+    @property
+    def tag_rules_path(self) -> Path:
+        return self.folder / "tag-rules"
+
+    def tag_rules(self) -> str:
+        """The digest of the tag rules the content was last tagged with ('' if unknown)."""
+        try:
+            return self.tag_rules_path.read_text(encoding="utf-8").strip()
+        except OSError:
+            return ""
+
+    def save_tag_rules(self, digest: str) -> None:
+        write_atomic(self.tag_rules_path, digest + "\n")
+
     def load_state(self) -> BuildState:
         try:
             data = json.loads(self.state_path.read_text(encoding="utf-8"))

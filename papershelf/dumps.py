@@ -207,11 +207,17 @@ def parse_dump(text: str, name: str, sha256: str = "") -> Dump:
     return dump
 
 
-def read_dump(path: Path) -> Dump:
-    """Read and parse one dump file; refuses non-text and non-UTF-8 files."""
+def read_dump_bytes(path: Path) -> bytes:
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as error:
         raise PapershelfError(path, f"cannot read: {error.strerror}") from None
-    text = decode_dump(data, path)
-    return parse_dump(text, path.name, hashlib.sha256(data).hexdigest())
+
+
+def parse_dump_bytes(data: bytes, path: Path) -> Dump:
+    """Decode and parse a dump file's bytes; refuses non-text and non-UTF-8 files."""
+    return parse_dump(decode_dump(data, path), path.name, hashlib.sha256(data).hexdigest())
+
+
+def read_dump(path: Path) -> Dump:
+    return parse_dump_bytes(read_dump_bytes(path), path)

@@ -7,15 +7,16 @@ sources, fill an abstract that was missing, and refresh the automatic tags.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from papershelf.cache import Cache
-from papershelf.dumps import Dump, ParseWarning, read_dump
+from papershelf.dumps import Dump, ParseWarning, parse_dump_bytes, read_dump_bytes
 from papershelf.errors import PapershelfError
 from papershelf.links import find_links
 from papershelf.paper import Link, Paper, Source, paper_id, short_name, unique_slug
-from papershelf.store import DumpRecord, Store, load_store, save_store
+from papershelf.store import PAPERS_DIR, DumpRecord, Store, load_ledger, load_store, save_store
 from papershelf.tagging import Tagger, merge_tags
 
 
@@ -61,9 +62,10 @@ def _add_source(paper: Paper, source: Source, abstract: str) -> None:
         paper.links += [Link(**link) for link in find_links(abstract) if link["url"] not in known]
 
 
-def merge_dump(store: Store, dump: Dump) -> list[ParseWarning]:
-    """Add one parsed dump's entries to the store, in place. Returns warnings for papers
-    the dump lists more than once (kept once, at their first position)."""
+def merge_dump(store: Store, dump: Dump) -> tuple[set[str], list[ParseWarning]]:
+    """Add one parsed dump's entries to the store, in place. Returns the ids of the papers
+    it lists, and warnings for papers it lists more than once (kept once, at their first
+    position)."""
     warnings: list[ParseWarning] = []
     seen_here: dict[str, int] = {}
     taken = store.taken_slugs()
@@ -94,34 +96,47 @@ def merge_dump(store: Store, dump: Dump) -> list[ParseWarning]:
         warnings=[str(w) for w in dump.warnings + warnings],
     )
     store.dumps = [r for r in store.dumps if r.name != dump.name] + [record]
-    return warnings
+    return set(seen_here), warnings
 
 
-def retag(store: Store, tagger: Tagger) -> None:
-    """Apply the tag rules to every paper (rules may have changed), keeping hand edits."""
-    for paper in store.papers.values():
+def retag(papers: list[Paper], tagger: Tagger) -> None:
+    """Apply the tag rules to papers, keeping hand edits."""
+    for paper in papers:
         new_auto = tagger.tags_for(paper.title, paper.abstract)
         paper.tags = merge_tags(paper.tags, paper.auto_tags, new_auto)
         paper.auto_tags = new_auto
 
 
-def ingest(store: Store, dumps: list[Dump], tagger: Tagger) -> IngestReport:
-    """Merge dumps into the store and retag; counts papers new, updated and unchanged."""
+def ingest(store: Store, dumps: list[Dump], tagger: Tagger, retag_all: bool = True) -> tuple[IngestReport, set[str]]:
+    """Merge dumps into the store and tag what they touched (everything when the rules
+    changed). Returns the report and the ids of papers new or changed."""
     report = IngestReport()
-    before = {pid: paper.to_data() for pid, paper in store.papers.items()}
+    touched: set[str] = set(store.papers) if retag_all else set()
+    before: dict[str, dict] = {}
+
+    def remember(ids: set[str]) -> None:
+        for pid in ids - before.keys():
+            if pid in store.papers:
+                before[pid] = store.papers[pid].to_data()
+
+    remember(touched)
     for dump in dumps:
         report.dumps_read.append(dump.name)
-        warnings = dump.warnings + merge_dump(store, dump)
-        report.warnings += [str(warning) for warning in warnings]
-    retag(store, tagger)
-    for pid, paper in store.papers.items():
+        remember({paper_id(entry.title) for entry in dump.entries})
+        ids, warnings = merge_dump(store, dump)
+        touched |= ids
+        report.warnings += [str(warning) for warning in dump.warnings + warnings]
+    retag([store.papers[pid] for pid in sorted(touched)], tagger)
+    changed = set()
+    for pid in touched:
         if pid not in before:
             report.new += 1
-        elif before[pid] != paper.to_data():
+            changed.add(pid)
+        elif before[pid] != store.papers[pid].to_data():
             report.updated += 1
-        else:
-            report.unchanged += 1
-    return report
+            changed.add(pid)
+    report.unchanged = len(store.papers) - report.new - report.updated
+    return report, changed
 
 
 def dump_paths(dumps_dir: Path) -> list[Path]:
@@ -133,23 +148,29 @@ def run_ingest(
     content_dir: Path, paths: list[Path], tagger: Tagger, skip_known: bool, cache_dir: Path | None = None
 ) -> IngestReport:
     """Read dumps and update the store on disk. Dumps that cannot be read are refused one by
-    one; a bad content file stops everything before anything is written."""
-    store = load_store(content_dir, Cache(cache_dir) if cache_dir is not None else None)
-    known = {record.name: record.sha256 for record in store.dumps}
+    one; a bad content file stops everything before anything is written. With nothing new
+    to read and the same tag rules as last time, the store is not even loaded."""
+    cache = Cache(cache_dir) if cache_dir is not None else None
+    retag_all = cache is None or cache.tag_rules() != tagger.digest
+    known = {record.name: record.sha256 for record in load_ledger(content_dir)}
     dumps: list[Dump] = []
-    refused: list[str] = []
-    skipped: list[str] = []
+    report = IngestReport()
     for path in paths:
         try:
-            dump = read_dump(path)
+            data = read_dump_bytes(path)
+            if skip_known and known.get(path.name) == hashlib.sha256(data).hexdigest():
+                report.dumps_skipped.append(path.name)
+                continue
+            dumps.append(parse_dump_bytes(data, path))
         except PapershelfError as error:
-            refused.append(str(error))
-            continue
-        if skip_known and known.get(dump.name) == dump.sha256:
-            skipped.append(dump.name)
-            continue
-        dumps.append(dump)
-    report = ingest(store, dumps, tagger)
-    report.errors, report.dumps_skipped = refused, skipped
-    report.files_written = save_store(store)["written"]
-    return report
+            report.errors.append(str(error))
+    if not dumps and not retag_all:
+        report.unchanged = sum(1 for _ in (content_dir / PAPERS_DIR).glob("*.yaml"))
+        return report
+    store = load_store(content_dir, cache)
+    merged, changed = ingest(store, dumps, tagger, retag_all)
+    merged.errors, merged.dumps_skipped = report.errors, report.dumps_skipped
+    merged.files_written = save_store(store, changed, cache)["written"]
+    if cache is not None:
+        cache.save_tag_rules(tagger.digest)
+    return merged

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -99,7 +100,8 @@ def search_order(papers_newest_first: list[Paper]) -> list[Paper]:
 
 
 def build_index(papers: list[Paper]) -> Index:
-    """The lunr index of the catalog; a paper's ref is its position in `papers`."""
+    """The catalog indexed by lunr.py's own Builder: the reference the fast path below is
+    tested against, and the unsplit index the split one is compared with."""
     builder = Builder()
     builder.pipeline.add(papershelf_analyze)
     builder.search_pipeline.add(stemmer)  # what lunr.js expects to find in a serialized index
@@ -111,24 +113,81 @@ def build_index(papers: list[Paper]) -> Index:
     return builder.build()
 
 
-def shards_of(index: Index) -> dict[str, list]:
-    """Split an index's postings by shard key: `[term, term index, [[field, refs, weights]…]]`."""
-    weights: dict[tuple[str, str], dict[int, float]] = defaultdict(dict)
-    for field_ref, vector in index.field_vectors.items():
-        field_name, _, ref = field_ref.partition("/")
-        elements = vector.elements
-        for position in range(0, len(elements), 2):
-            weights[(ref, field_name)][elements[position]] = elements[position + 1]
+# lunr.py's tokenizer splits on these characters, after lower-casing.
+_SEPARATORS = re.compile(r"[ \t\n\r\f\v\xa0\-]+")
+K1, B = 1.2, 0.75  # lunr's BM25 parameters
+
+
+def field_terms(text: str) -> list[str]:
+    """The terms lunr.py's Builder would index for a field: tokenizer, then our pipeline."""
+    terms = []
+    for word in _SEPARATORS.split(text.lower()):
+        if word:
+            term = index_term(word)
+            if term:
+                terms.append(term)
+    return terms
+
+
+@dataclass
+class Postings:
+    """What lunr.py's Builder computes, without its per-character tokenizer and per-token
+    objects: each term's index (in order of first appearance, as lunr numbers them) and,
+    per term and field, the refs that contain it with their BM25 weights, rounded as lunr
+    rounds them. Equal to lunr.py's output; the tests compare the two."""
+
+    term_index: dict[str, int]
+    postings: dict[str, list[list]]  # term -> [[field number, refs, weights], …]
+
+
+def build_postings(papers: list[Paper]) -> Postings:
+    term_index: dict[str, int] = {}
+    # per field: for each ref, the term -> frequency counts and the field length
+    counts: list[list[Counter]] = [[] for _ in FIELDS]
+    lengths: list[list[int]] = [[] for _ in FIELDS]
+    for paper in papers:
+        fields = search_fields(paper)
+        for number, (name, _) in enumerate(FIELDS):
+            terms = field_terms(fields[name])
+            for term in terms:
+                if term not in term_index:
+                    term_index[term] = len(term_index)
+            counts[number].append(Counter(terms))
+            lengths[number].append(len(terms))
+    document_count = len(papers)
+    refs_by_term: dict[str, list[list[int]]] = defaultdict(lambda: [[] for _ in FIELDS])
+    for number in range(len(FIELDS)):
+        for ref, counter in enumerate(counts[number]):
+            for term in counter:
+                refs_by_term[term][number].append(ref)
+    postings: dict[str, list[list]] = {}
+    for term, per_field in refs_by_term.items():
+        with_term = sum(len(refs) for refs in per_field)
+        x = (document_count - with_term + 0.5) / (with_term + 0.5)
+        idf = math.log(1 + abs(x))
+        entry = []
+        for number, refs in enumerate(per_field):
+            if not refs:
+                continue
+            boost = FIELDS[number][1]
+            average = sum(lengths[number]) / document_count
+            weights = []
+            for ref in refs:
+                tf = counts[number][ref][term]
+                score = idf * ((K1 + 1) * tf) / (K1 * (1 - B + B * (lengths[number][ref] / average)) + tf)
+                score *= boost
+                score *= 1  # lunr's document boost
+                weights.append(round(score, 3))
+            entry.append([number, refs, weights])
+        postings[term] = entry
+    return Postings(term_index, postings)
+
+
+def shards_of(index: Postings) -> dict[str, list]:
+    """Split the postings by shard key: `[term, term index, [[field, refs, weights]…]]`."""
     shards: dict[str, list] = defaultdict(list)
-    for term in sorted(index.inverted_index):
-        posting = index.inverted_index[term]
-        term_index = posting["_index"]
-        fields = []
-        for number, name in enumerate(FIELD_NAMES):
-            refs = sorted(int(ref) for ref in posting.get(name, {}))
-            if refs:
-                fields.append([number, refs, [weights[(str(ref), name)][term_index] for ref in refs]])
-        shards[shard_key(term)].append([term, term_index, fields])
+    for term in sorted(index.postings):
+        shards[shard_key(term)].append([term, index.term_index[term], index.postings[term]])
     return dict(shards)
 
 
@@ -158,7 +217,7 @@ def search_files(catalog: Catalog) -> SearchFiles:
         return path
 
     papers = search_order(catalog.papers)
-    index = build_index(papers)
+    index = build_postings(papers)
     shards = {
         key: add(f"t/{key.encode('utf-8').hex()}", _json({"fields": FIELD_NAMES, "terms": terms}))
         for key, terms in shards_of(index).items()

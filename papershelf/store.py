@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from papershelf.errors import PapershelfError
 from papershelf.paper import Paper
-from papershelf.cache import Cache, FileDigests
+from papershelf.cache import Cache, FileDigests, sha256
 from papershelf.yamlio import load_yaml, parse_yaml, to_yaml, write_atomic
 
 PAPERS_DIR = "papers"
@@ -104,36 +104,49 @@ def load_store(root: Path, cache: Cache | None = None, digests: FileDigests | No
     if cache is not None:
         cache.forget_unused_parsed(set(store.digests.values()))
         cache.save_parsed()
-    if store.ledger_path.exists():
-        data = load_yaml(store.ledger_path) or []
-        if not isinstance(data, list):
-            raise PapershelfError(store.ledger_path, "the ledger must be a list of dumps", 1)
-        try:
-            store.dumps = [DumpRecord.model_validate(item) for item in data]
-        except ValidationError as error:
-            raise PapershelfError(store.ledger_path, _validation_message(error)) from None
+    store.dumps = load_ledger(root)
     return store
+
+
+def load_ledger(root: Path) -> list[DumpRecord]:
+    path = root / LEDGER_FILE
+    if not path.exists():
+        return []
+    data = load_yaml(path) or []
+    if not isinstance(data, list):
+        raise PapershelfError(path, "the ledger must be a list of dumps", 1)
+    try:
+        return [DumpRecord.model_validate(item) for item in data]
+    except ValidationError as error:
+        raise PapershelfError(path, _validation_message(error)) from None
 
 
 def paper_yaml(paper: Paper) -> str:
     return to_yaml(paper.to_data())
 
 
-def save_store(store: Store) -> dict[str, int]:
-    """Write what differs from disk; files with equal text are left untouched (same bytes,
-    same modification time). Returns counts of files written and left."""
+def save_store(store: Store, changed: set[str] | None = None, cache: Cache | None = None) -> dict[str, int]:
+    """Write the papers in `changed` (all when None) and the ledger; a file whose text is
+    already on disk is left untouched (same bytes, same modification time). Written papers
+    go into the parse cache, so the build that follows does not parse them again."""
     counts = {"written": 0, "unchanged": 0}
-    wanted: dict[Path, str] = {
-        store.papers_dir / f"{paper.slug}.yaml": paper_yaml(paper) for paper in store.papers.values()
+    ids = store.papers.keys() if changed is None else changed
+    wanted: dict[Path, tuple[str, Paper | None]] = {
+        store.papers_dir / f"{store.papers[pid].slug}.yaml": (paper_yaml(store.papers[pid]), store.papers[pid])
+        for pid in ids
     }
     # The ledger goes last: if a run is interrupted, the dump is not marked as ingested
     # and the next run merges it again (merging is idempotent).
     ledger = to_yaml([record.model_dump(exclude_none=True) for record in store.dumps])
     for path in [*sorted(wanted), store.ledger_path]:
-        text = wanted.get(path, ledger)
+        text, paper = wanted.get(path, (ledger, None))
         if path.exists() and path.read_text(encoding="utf-8") == text:
             counts["unchanged"] += 1
             continue
         write_atomic(path, text)
         counts["written"] += 1
+        if cache is not None and paper is not None:
+            cache.remember_parsed(sha256(text.encode("utf-8")), paper)
+    if cache is not None:
+        cache.save_parsed()
     return counts

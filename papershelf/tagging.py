@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import hashlib
+import json
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -66,6 +68,8 @@ class Tagger:
         )
         self.longest = max((len(p) for rule in self.rules for p in rule.phrases), default=1)
         self.slugs = {rule.name: rule.slug or tag_slug(rule.name) for rule in rules}
+        rules_text = json.dumps([[r.name, r.match] for r in rules] + [limit, TITLE_WEIGHT, MIN_SCORE])
+        self.digest = hashlib.sha256(rules_text.encode("utf-8")).hexdigest()
 
     def tags_for(self, title: str, abstract: str) -> list[str]:
         """The best-supported tags (at most `limit`), listed in the config's order."""

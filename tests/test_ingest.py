@@ -110,8 +110,9 @@ def test_invalid_paper_field_names_the_key(catalog: Path, capsys: pytest.Capture
     data = read(catalog, CSWIN)
     data["tags"] = "not a list"
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
-    assert ingest(catalog) == 2
-    assert "key 'tags'" in capsys.readouterr().err
+    assert main(["--config", str(catalog / "config.yaml")]) == 2  # ingest, then build
+    assert f"{CSWIN}.yaml: key 'tags'" in capsys.readouterr().err
+    assert not (catalog / "site").exists()
 
 
 def test_bad_dump_is_refused_and_the_others_go_in(catalog: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -133,3 +134,16 @@ def test_bad_config_names_the_key(catalog: Path, capsys: pytest.CaptureFixture[s
     config.write_text("tags:\n  - name: Broken\n    match: ['re:(unclosed']\n")
     assert ingest(catalog) == 2
     assert "key 'tags.0.match'" in capsys.readouterr().err
+
+
+def test_changed_tag_rules_retag_every_paper(catalog: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert ingest(catalog) == 0
+    config = catalog / "config.yaml"
+    config.write_text(config.read_text() + "  - name: Low Precision\n    match: [post-training quantization, PTQ]\n")
+    capsys.readouterr()
+    assert ingest(catalog) == 0
+    out = capsys.readouterr().out
+    assert "0 dumps read" in out and " updated" in out and "0 updated" not in out
+    assert "Low Precision" in read(catalog, "q-vlm-post-training-quantization-for-large-vision-language-models")["tags"]
+    assert ingest(catalog) == 0
+    assert "0 files written" in capsys.readouterr().out

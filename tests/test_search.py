@@ -14,8 +14,7 @@ import pytest
 
 from papershelf.builder import load_catalog
 from papershelf.config import load_config
-from papershelf.search_index import search_order
-from papershelf.search_index import build_index, index_term, normalize_word
+from papershelf.search_index import FIELD_NAMES, build_index, build_postings, index_term, normalize_word, search_order
 
 CHECK = Path(__file__).resolve().parent / "js" / "search_check.js"
 
@@ -46,6 +45,25 @@ def test_word_analysis() -> None:
     assert normalize_word("γ") == "γ" and normalize_word("“”,.") == ""
     assert index_term("quantization") == "quantiz"
     assert index_term("key") == "key" and index_term("happy") == "happi"  # as lunr.js stems them
+
+
+def test_fast_postings_equal_lunr_py_builder(built_site: Path) -> None:
+    papers, _ = catalog_words(built_site)
+    reference = build_index(papers)
+    ours = build_postings(papers)
+    assert ours.term_index == {term: posting["_index"] for term, posting in reference.inverted_index.items()}
+    expected = {}
+    for field_ref, vector in reference.field_vectors.items():
+        field, _, ref = field_ref.partition("/")
+        for i in range(0, len(vector.elements), 2):
+            expected[(field, int(ref), vector.elements[i])] = vector.elements[i + 1]
+    weights = {
+        (FIELD_NAMES[number], ref, ours.term_index[term]): weight
+        for term, entry in ours.postings.items()
+        for number, refs, values in entry
+        for ref, weight in zip(refs, values)
+    }
+    assert len(weights) > 40000 and weights == expected
 
 
 def test_every_word_of_the_catalog_finds_its_papers(built_site: Path, tmp_path: Path) -> None:
