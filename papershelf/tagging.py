@@ -1,8 +1,9 @@
 """Tagging: the rules of `config.yaml` applied to a title and abstract.
 
 Phrases are matched as whole word sequences (so `MoE` never tags `Moebius`, and
-`mixture of experts` also matches `Mixture-of-Experts`) by looking word n-grams up in a
-set, which stays fast at 100,000 papers where one regular expression per tag does not.
+`mixture of experts` also matches `Mixture-of-Experts`) by looking each word up among the
+phrases' first words, which stays fast at 100,000 papers where one regular expression per
+tag does not.
 A paper keeps its best-supported tags, up to the configured limit: a title match counts
 more than a mention in the abstract, and one passing mention alone does not tag.
 """
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING
 import hashlib
 import json
 import re
-from collections import Counter
+from collections import defaultdict
 from dataclasses import dataclass
 
 from slugify import slugify
@@ -37,22 +38,11 @@ def words_of(text: str) -> list[str]:
     return _WORD.findall(text.casefold())
 
 
-def _ngram_counts(words: list[str], longest: int) -> Counter[tuple[str, ...]]:
-    counts: Counter[tuple[str, ...]] = Counter()
-    for size in range(1, longest + 1):
-        counts.update(tuple(words[i : i + size]) for i in range(len(words) - size + 1))
-    return counts
-
-
 @dataclass(frozen=True)
 class _CompiledRule:
     name: str
     phrases: tuple[tuple[str, ...], ...]
     patterns: tuple[re.Pattern[str], ...]
-
-    def hits(self, text: str, grams: Counter[tuple[str, ...]]) -> int:
-        count = sum(grams[phrase] for phrase in self.phrases)
-        return count + sum(len(pattern.findall(text)) for pattern in self.patterns)
 
 
 class Tagger:
@@ -66,18 +56,34 @@ class Tagger:
             )
             for rule in rules
         )
-        self.longest = max((len(p) for rule in self.rules for p in rule.phrases), default=1)
+        # Phrases by their first word: scanning a text looks up each word once.
+        self.by_first_word: dict[str, list[tuple[int, tuple[str, ...]]]] = defaultdict(list)
+        for number, rule in enumerate(self.rules):
+            for phrase in set(rule.phrases):
+                self.by_first_word[phrase[0]].append((number, phrase))
         self.slugs = {rule.name: rule.slug or tag_slug(rule.name) for rule in rules}
         rules_text = json.dumps([[r.name, r.match] for r in rules] + [limit, TITLE_WEIGHT, MIN_SCORE])
         self.digest = hashlib.sha256(rules_text.encode("utf-8")).hexdigest()
 
+    def _hits(self, text: str) -> list[int]:
+        """How often each rule matches the text: phrases as whole word sequences, plus patterns."""
+        hits = [0] * len(self.rules)
+        words = words_of(text)
+        for position, word in enumerate(words):
+            for number, phrase in self.by_first_word.get(word, ()):
+                if len(phrase) == 1 or tuple(words[position : position + len(phrase)]) == phrase:
+                    hits[number] += 1
+        for number, rule in enumerate(self.rules):
+            for pattern in rule.patterns:
+                hits[number] += len(pattern.findall(text))
+        return hits
+
     def tags_for(self, title: str, abstract: str) -> list[str]:
         """The best-supported tags (at most `limit`), listed in the config's order."""
-        title_grams = _ngram_counts(words_of(title), self.longest)
-        abstract_grams = _ngram_counts(words_of(abstract), self.longest)
+        in_title, in_abstract = self._hits(title), self._hits(abstract)
         scores = {}
         for order, rule in enumerate(self.rules):
-            score = TITLE_WEIGHT * rule.hits(title, title_grams) + rule.hits(abstract, abstract_grams)
+            score = TITLE_WEIGHT * in_title[order] + in_abstract[order]
             if score >= MIN_SCORE:
                 scores[rule.name] = (score, -order)
         best = set(sorted(scores, key=scores.__getitem__, reverse=True)[: self.limit])
