@@ -12,13 +12,14 @@ An incremental build gives the same bytes as a clean one (`--clean`); the tests 
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import re
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
 from papershelf.cache import BuildState, Cache, FileDigests, sha256
 from papershelf.catalog import Catalog, build_catalog
@@ -26,7 +27,7 @@ from papershelf.config import Settings
 from papershelf.errors import PapershelfError
 from papershelf.fingerprint import Fingerprinter
 from papershelf.markup import render_markdown
-from papershelf.output import write_site
+from papershelf.output import StagedSite
 from papershelf.pages import Page, content_page_slug, plan_site
 from papershelf.paper import Paper
 from papershelf.related import related_papers
@@ -224,33 +225,77 @@ def build(settings: Settings, clean: bool = False, progress: Callable[[str, int,
     lap("index")
     pages = plan_site(catalog, related, content_pages, settings.site.papers_per_page, search.manifest_path)
     outputs = plan_outputs(settings, catalog, store, collect_assets(settings), search, pages)
-    fresh: dict[str, bytes] = {}
-    keep: set[str] = set()
-    done = 0
-    for path, output in outputs.items():
-        if not clean and state.outputs.get(path) == output.fingerprint and (output_dir / path).is_file():
-            keep.add(path)
-        else:
-            data = output.make()
-            report.rendered += 1
-            old = output_dir / path
-            if not clean and old.is_file() and old.stat().st_size == len(data) and old.read_bytes() == data:
-                keep.add(path)
-            else:
-                fresh[path] = data
-        done += 1
-        if progress is not None and done % 500 == 0:
-            progress("render", done, len(outputs))
-    lap("render")
-    old_files = set(state.outputs) if output_dir.is_dir() and not clean else set()
-    report.removed = len(old_files - set(outputs))
-    write_site(output_dir, fresh, keep)
+    staged = StagedSite(output_dir)
+    try:
+        keep = [
+            path
+            for path, output in outputs.items()
+            if not clean and state.outputs.get(path) == output.fingerprint and (output_dir / path).is_file()
+        ]
+        for path in keep:
+            staged.keep(path)
+        todo = [path for path in outputs if path not in set(keep)]
+        written = render_into(staged, outputs, todo, reuse_equal=not clean, progress=progress)
+        lap("render")
+        old_files = set(state.outputs) if output_dir.is_dir() and not clean else set()
+        staged.commit()
+    except BaseException:
+        staged.abort()
+        raise
     lap("write")
     state.stamp = stamp
     state.outputs = {path: output.fingerprint for path, output in outputs.items()}
     cache.save_state(state)
-    report.pages, report.files = len(pages), len(outputs)
-    report.written, report.unchanged = len(fresh), len(keep)
+    report.pages, report.files, report.rendered = len(pages), len(outputs), len(todo)
+    report.written, report.unchanged = written, len(outputs) - written
+    report.removed = len(old_files - set(outputs))
     report.index_bytes = search.index_bytes
-    report.bytes = sum(len(data) for data in fresh.values()) + sum((output_dir / p).stat().st_size for p in keep)
+    report.bytes = sum((output_dir / p).stat().st_size for p in outputs)
     return report
+
+
+# Rendering in worker processes: forked workers inherit the planned outputs and the
+# staging folder, render their share and write it straight into the staging folder.
+PARALLEL_FROM = 2000
+CHUNK = 256
+_job: tuple[StagedSite, dict[str, Output], bool] | None = None
+
+
+def _render_chunk(paths: list[str]) -> tuple[int, int]:
+    assert _job is not None
+    staged, outputs, reuse_equal = _job
+    return len(paths), sum(staged.put(path, outputs[path].make(), reuse_equal) for path in paths)
+
+
+def render_into(
+    staged: StagedSite,
+    outputs: dict[str, Output],
+    todo: list[str],
+    reuse_equal: bool,
+    progress: Callable[[str, int, int], None] | None,
+) -> int:
+    """Render `todo` into the staged site, on every core when there is enough of it.
+    Returns how many files got new bytes."""
+    global _job
+    _job = (staged, outputs, reuse_equal)
+    chunks = [todo[i : i + CHUNK] for i in range(0, len(todo), CHUNK)]
+    workers = min(os.cpu_count() or 1, len(chunks))
+    done = written = 0
+
+    def collect(results: Iterable[tuple[int, int]]) -> None:
+        nonlocal done, written
+        for count, fresh in results:
+            done += count
+            written += fresh
+            if progress is not None:
+                progress("render", done, len(todo))
+
+    try:
+        if len(todo) < PARALLEL_FROM or workers < 2:
+            collect(map(_render_chunk, chunks))
+        else:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                collect(pool.imap_unordered(_render_chunk, chunks))
+    finally:
+        _job = None
+    return written

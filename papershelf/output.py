@@ -21,13 +21,6 @@ def safe_target(root: Path, relative: str) -> Path:
     return target
 
 
-def _link_or_copy(source: Path, target: Path) -> None:
-    try:
-        os.link(source, target)
-    except OSError:
-        shutil.copy2(source, target)
-
-
 def remove_leftovers(output: Path) -> None:
     """Staging folders of builds that were interrupted before their swap."""
     for leftover in output.parent.glob(f".{output.name}-*"):
@@ -35,34 +28,51 @@ def remove_leftovers(output: Path) -> None:
             shutil.rmtree(leftover, ignore_errors=True)
 
 
-def write_site(output: Path, fresh: dict[str, bytes], keep: set[str] = frozenset()) -> None:
-    """Make `output` hold exactly the `fresh` files plus the `keep` files of the current
-    output, in one swap."""
-    output.parent.mkdir(parents=True, exist_ok=True)
-    remove_leftovers(output)
-    staging = Path(tempfile.mkdtemp(dir=output.parent, prefix=f".{output.name}-new-"))
-    try:
-        made: set[Path] = set()
-        for relative in sorted(set(fresh) | set(keep)):
-            target = safe_target(staging, relative)
-            if target.parent not in made:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                made.add(target.parent)
-            if relative in fresh:
-                target.write_bytes(fresh[relative])
-            else:
-                _link_or_copy(output / relative, target)
-        staging.chmod(0o755)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    retired = output.parent / f".{output.name}-old-{staging.name.rsplit('-', 1)[-1]}"
-    if output.exists():
-        output.rename(retired)
-    try:
-        staging.rename(output)
-    except BaseException:
-        if retired.exists():
-            retired.rename(output)
-        raise
-    shutil.rmtree(retired, ignore_errors=True)
+class StagedSite:
+    """The next version of the site, built beside the current one until `commit()`."""
+
+    def __init__(self, output: Path):
+        self.output = output
+        output.parent.mkdir(parents=True, exist_ok=True)
+        remove_leftovers(output)
+        self.staging = Path(tempfile.mkdtemp(dir=output.parent, prefix=f".{output.name}-new-"))
+
+    def _target(self, relative: str) -> Path:
+        target = safe_target(self.staging, relative)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return target
+
+    def keep(self, relative: str) -> None:
+        """Carry a file of the current site over unchanged."""
+        source, target = self.output / relative, self._target(relative)
+        try:
+            os.link(source, target)
+        except OSError:
+            shutil.copy2(source, target)
+
+    def put(self, relative: str, data: bytes, reuse_equal: bool = True) -> bool:
+        """Add a file; when the current site has the same bytes, keep that file instead
+        (its modification time stays). True when new bytes were written."""
+        current = self.output / relative
+        if reuse_equal and current.is_file() and current.stat().st_size == len(data) and current.read_bytes() == data:
+            self.keep(relative)
+            return False
+        self._target(relative).write_bytes(data)
+        return True
+
+    def abort(self) -> None:
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+    def commit(self) -> None:
+        """Swap the staged site in; the old one is removed after."""
+        self.staging.chmod(0o755)
+        retired = self.output.parent / f".{self.output.name}-old-{self.staging.name.rsplit('-', 1)[-1]}"
+        if self.output.exists():
+            self.output.rename(retired)
+        try:
+            self.staging.rename(self.output)
+        except BaseException:
+            if retired.exists():
+                retired.rename(self.output)
+            raise
+        shutil.rmtree(retired, ignore_errors=True)
