@@ -9,6 +9,7 @@ memory, pages and bytes written and the size of the search index; `--json` saves
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import random
@@ -135,29 +136,51 @@ def bench_size(count: int, workdir: Path) -> dict:
     folder = workdir / f"catalog-{count}"
     folder.mkdir(parents=True)
     make_catalog(folder, count)
+    print(f"== {count:,} papers", flush=True)
     result = {"papers": count}
     result["clean_build"] = _run(folder, "--clean")
+    print(describe("clean_build", result["clean_build"]), flush=True)
+    result["first_search"] = first_search_bytes(folder / "site", "quantization")
+    print(f"first search {result['first_search']}", flush=True)
     new_dump = workdir / f"new-{count}.txt"
     extra = generate_dumps(workdir / f"extra-{count}", PAPERS_PER_DUMP, seed=count + 1, first_number=10**7, prefix="zz")
     shutil.move(extra[0], new_dump)
     result["add_200"] = _run(folder, "add", str(new_dump))
+    print(describe("add_200", result["add_200"]), flush=True)
     result["nothing_new"] = _run(folder)
+    print(describe("nothing_new", result["nothing_new"]), flush=True)
     return result
 
 
-def describe(result: dict) -> str:
-    lines = [f"== {result['papers']:,} papers"]
-    for scenario in ("clean_build", "add_200", "nothing_new"):
-        data = result[scenario]
-        build = data.get("build", {})
-        stages = {**data.get("ingest", {}).get("seconds", {}), **build.get("seconds", {})}
-        stage_text = ", ".join(f"{k} {v:.2f}s" for k, v in stages.items())
-        lines.append(
-            f"{scenario:12} {data['wall_seconds']:7.2f}s wall, peak {data['peak_memory_mb']:7.1f} MB, "
-            f"{build.get('written', 0)} files written, {build.get('bytes', 0) / 1e6:.1f} MB site, "
-            f"index {build.get('index_bytes', 0) / 1e6:.1f} MB; {stage_text}"
-        )
-    return "\n".join(lines)
+def first_search_bytes(site: Path, word: str, shown: int = 10) -> dict:
+    """What the first search for `word` downloads at most: the manifest, the shards the
+    browser picks for it, and one document chunk per result shown (an upper bound: results
+    often share chunks). Raw and gzip-compressed, as a static host would serve them."""
+    from papershelf.search_index import index_term, normalize_word
+
+    manifest_path = next((site / "search").glob("manifest.*.json"))
+    manifest = json.loads(manifest_path.read_text())
+
+    def key_of(term: str) -> str | None:
+        return next((term[:n] for n in range(len(term), 0, -1) if term[:n] in manifest["shards"]), None)
+
+    keys = {key_of(index_term(word.lower())), key_of(normalize_word(word.lower()))} - {None}
+    files = [manifest_path] + [site / manifest["shards"][key] for key in sorted(keys)]
+    files += [site / chunk for chunk in manifest["docs"][-shown:]]
+    raw = sum(path.stat().st_size for path in files)
+    compressed = sum(len(gzip.compress(path.read_bytes(), 6)) for path in files)
+    return {"word": word, "files": len(files), "raw_bytes": raw, "gzip_bytes": compressed}
+
+
+def describe(scenario: str, data: dict) -> str:
+    build = data.get("build", {})
+    stages = {**data.get("ingest", {}).get("seconds", {}), **build.get("seconds", {})}
+    stage_text = ", ".join(f"{k} {v:.2f}s" for k, v in stages.items())
+    return (
+        f"{scenario:12} {data['wall_seconds']:7.2f}s wall, peak {data['peak_memory_mb']:7.1f} MB, "
+        f"{build.get('written', 0)} files written, {build.get('bytes', 0) / 1e6:.1f} MB site, "
+        f"index {build.get('index_bytes', 0) / 1e6:.1f} MB; {stage_text}"
+    )
 
 
 def machine() -> dict:
@@ -174,9 +197,7 @@ def run_bench(sizes: list[int], json_path: Path | None, keep: bool = False) -> l
     results = []
     try:
         for size in sizes:
-            result = bench_size(size, workdir)
-            print(describe(result), flush=True)
-            results.append(result)
+            results.append(bench_size(size, workdir))
     finally:
         if not keep:
             shutil.rmtree(workdir, ignore_errors=True)

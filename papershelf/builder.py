@@ -227,14 +227,14 @@ def build(settings: Settings, clean: bool = False, progress: Callable[[str, int,
     outputs = plan_outputs(settings, catalog, store, collect_assets(settings), search, pages)
     staged = StagedSite(output_dir)
     try:
-        keep = [
+        keep = {
             path
             for path, output in outputs.items()
             if not clean and state.outputs.get(path) == output.fingerprint and (output_dir / path).is_file()
-        ]
-        for path in keep:
+        }
+        for path in sorted(keep):
             staged.keep(path)
-        todo = [path for path in outputs if path not in set(keep)]
+        todo = [path for path in outputs if path not in keep]
         written = render_into(staged, outputs, todo, reuse_equal=not clean, progress=progress)
         lap("render")
         old_files = set(state.outputs) if output_dir.is_dir() and not clean else set()

@@ -62,13 +62,12 @@ def _add_source(paper: Paper, source: Source, abstract: str) -> None:
         paper.links += [Link(**link) for link in find_links(abstract) if link["url"] not in known]
 
 
-def merge_dump(store: Store, dump: Dump) -> tuple[set[str], list[ParseWarning]]:
+def merge_dump(store: Store, dump: Dump, taken: set[str]) -> tuple[set[str], list[ParseWarning]]:
     """Add one parsed dump's entries to the store, in place. Returns the ids of the papers
     it lists, and warnings for papers it lists more than once (kept once, at their first
-    position)."""
+    position). `taken` is the set of slugs in use, kept up to date across dumps."""
     warnings: list[ParseWarning] = []
     seen_here: dict[str, int] = {}
-    taken = store.taken_slugs()
     for entry in dump.entries:
         identifier = paper_id(entry.title)
         if identifier in seen_here:
@@ -120,10 +119,11 @@ def ingest(store: Store, dumps: list[Dump], tagger: Tagger, retag_all: bool = Tr
                 before[pid] = store.papers[pid].to_data()
 
     remember(touched)
+    taken = store.taken_slugs()
     for dump in dumps:
         report.dumps_read.append(dump.name)
         remember({paper_id(entry.title) for entry in dump.entries})
-        ids, warnings = merge_dump(store, dump)
+        ids, warnings = merge_dump(store, dump, taken)
         touched |= ids
         report.warnings += [str(warning) for warning in dump.warnings + warnings]
     retag([store.papers[pid] for pid in sorted(touched)], tagger)

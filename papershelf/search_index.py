@@ -8,9 +8,9 @@ not a letter or digit from both ends, then Porter-stem. It is written twice, her
 every word of a paper, typed alone, finds it.
 
 Shards. One lunr index over every abstract grows past what a first search should download,
-so the postings are split by the first two characters of each term: a query loads the
-manifest, the shard of each of its words, and the documents of the results it shows. A
-shard carries each term's global index and BM25 weights exactly as lunr.py computed them,
+so the postings are split by the first two characters of each term, and big shards again
+by longer prefixes: a query loads the manifest, the shard of each of its words, and the
+documents of the results it shows. A shard carries each term's global index and BM25 weights exactly as lunr.py computed them,
 and the browser turns it back into a lunr.js index, so scores equal the unsplit index's.
 """
 
@@ -37,6 +37,8 @@ FIELDS = (("title", 10), ("short_name", 5), ("tags", 3), ("abstract", 1))
 FIELD_NAMES = tuple(name for name, _ in FIELDS)
 DOCS_PER_CHUNK = 8
 SHARD_KEY_LENGTH = 2
+SHARD_BYTES = 48_000  # split shards above this size (raw JSON), so a word downloads little
+MAX_KEY_LENGTH = 8
 
 
 def normalize_word(word: str) -> str:
@@ -160,6 +162,7 @@ def build_postings(papers: list[Paper]) -> Postings:
         for ref, counter in enumerate(counts[number]):
             for term in counter:
                 refs_by_term[term][number].append(ref)
+    averages = [sum(lengths[number]) / document_count for number in range(len(FIELDS))]
     postings: dict[str, list[list]] = {}
     for term, per_field in refs_by_term.items():
         with_term = sum(len(refs) for refs in per_field)
@@ -169,8 +172,7 @@ def build_postings(papers: list[Paper]) -> Postings:
         for number, refs in enumerate(per_field):
             if not refs:
                 continue
-            boost = FIELDS[number][1]
-            average = sum(lengths[number]) / document_count
+            boost, average = FIELDS[number][1], averages[number]
             weights = []
             for ref in refs:
                 tf = counts[number][ref][term]
@@ -183,12 +185,48 @@ def build_postings(papers: list[Paper]) -> Postings:
     return Postings(term_index, postings)
 
 
+def encode_entry(term: str, term_index: int, entry: list[list]) -> list:
+    """A term in a shard file: refs as gaps from the previous ref, weights in thousandths
+    (lunr rounds them to three decimals, so this is exact): about half the bytes."""
+    fields = []
+    for number, refs, weights in entry:
+        gaps = [refs[0]] + [b - a for a, b in zip(refs, refs[1:])]
+        fields.append([number, gaps, [round(weight * 1000) for weight in weights]])
+    return [term, term_index, fields]
+
+
+def _split(prefix_length: int, group: list[tuple[str, list, int]]) -> dict[str, list]:
+    """Shard key -> entries: a group too big for one download is split by one more
+    character, until it fits or holds a single prefix."""
+    key = group[0][0][:prefix_length]
+    if sum(size for _, _, size in group) <= SHARD_BYTES or prefix_length >= MAX_KEY_LENGTH:
+        return {key: [entry for _, entry, _ in group]}
+    by_prefix: dict[str, list] = defaultdict(list)
+    for item in group:
+        by_prefix[item[0][: prefix_length + 1]].append(item)
+    if len(by_prefix) == 1 and key in by_prefix:
+        return {key: [entry for _, entry, _ in group]}
+    shards: dict[str, list] = {}
+    for prefix, items in by_prefix.items():
+        if prefix == key:  # the term that is the whole prefix keeps the shorter key
+            shards[key] = [entry for _, entry, _ in items]
+        else:
+            shards.update(_split(prefix_length + 1, items))
+    return shards
+
+
 def shards_of(index: Postings) -> dict[str, list]:
-    """Split the postings by shard key: `[term, term index, [[field, refs, weights]…]]`."""
-    shards: dict[str, list] = defaultdict(list)
+    """Split the postings by the first SHARD_KEY_LENGTH characters of each term, and shards
+    bigger than SHARD_BYTES again by longer prefixes. A term lives in the shard of the
+    longest key that starts it (the browser finds it the same way)."""
+    groups: dict[str, list] = defaultdict(list)
     for term in sorted(index.postings):
-        shards[shard_key(term)].append([term, index.term_index[term], index.postings[term]])
-    return dict(shards)
+        entry = encode_entry(term, index.term_index[term], index.postings[term])
+        groups[shard_key(term)].append((term, entry, len(_json(entry))))
+    shards: dict[str, list] = {}
+    for group in groups.values():
+        shards.update(_split(SHARD_KEY_LENGTH, group))
+    return shards
 
 
 def _json(data: object) -> bytes:
@@ -239,7 +277,6 @@ def search_files(catalog: Catalog) -> SearchFiles:
     code_refs = add("code", _json([r for r, d in enumerate(docs) if d["c"]]))
     manifest = {
         "count": len(docs),
-        "keyLength": SHARD_KEY_LENGTH,
         "docsPerChunk": DOCS_PER_CHUNK,
         "shards": shards,
         "docs": chunks,

@@ -89,9 +89,6 @@ class Tagger:
         best = set(sorted(scores, key=scores.__getitem__, reverse=True)[: self.limit])
         return [rule.name for rule in self.rules if rule.name in best]
 
-    def slug(self, name: str) -> str:
-        return self.slugs.get(name) or tag_slug(name)
-
 
 def merge_tags(stored: list[str], old_auto: list[str], new_auto: list[str]) -> list[str]:
     """Recompute a paper's tags while keeping a person's edits: tags added by hand stay,

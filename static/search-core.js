@@ -4,7 +4,7 @@
  *
  * Words are analyzed exactly as papershelf/search_index.py indexes them: lunr's tokenizer
  * (whitespace and hyphens), accents folded, non-letters trimmed from both ends, Porter stem.
- * Each word becomes one query against the shard of its first two characters, with
+ * Each word becomes one query against the shard of its first characters, with
  * expansions chosen here (the exact stem, completions of what is typed, near misses), so the
  * split index and an unsplit one give the same scores. A result must match every word.
  */
@@ -58,8 +58,18 @@
     return words
   }
 
-  function shardKey(term, keyLength) {
-    return chars(term).slice(0, keyLength).join("")
+  /*
+   * The shard a term lives in: the longest shard key that starts it. Shards are split by
+   * the first two characters, and big ones again by longer prefixes, so `keys` (the
+   * manifest's shard keys) decides; null when no shard can hold the term.
+   */
+  function shardKey(term, keys) {
+    var letters = chars(term)
+    for (var length = letters.length; length > 0; length--) {
+      var key = letters.slice(0, length).join("")
+      if (Object.prototype.hasOwnProperty.call(keys, key)) return key
+    }
+    return null
   }
 
   /* Edit distance, stopping early once it exceeds `limit`. */
@@ -88,14 +98,14 @@
    * The index terms one typed word stands for, with their boosts, grouped by shard key:
    * the exact stem; terms that start with the word as typed (prefix search while typing);
    * and for longer words, terms within one or two edits of the stem (typos). Expansions stay
-   * within the key's shard, so every word costs at most two shard downloads.
+   * within one shard each, so every word costs at most two shard downloads.
    */
-  function expansions(entry, terms, keyLength) {
+  function expansions(entry, terms, keys) {
     var boosts = Object.create(null)
     function add(term, boost) {
       boosts[term] = (boosts[term] || 0) + boost
     }
-    var termKey = shardKey(entry.term, keyLength)
+    var termKey = shardKey(entry.term, keys)
     var list = terms(termKey)
     if (list.indexOf(entry.term) !== -1) add(entry.term, BOOST_EXACT)
     var length = chars(entry.term).length
@@ -106,7 +116,7 @@
       })
     }
     if (chars(entry.word).length >= 2) {
-      var completions = terms(shardKey(entry.word, keyLength)).filter(function (term) {
+      var completions = terms(shardKey(entry.word, keys)).filter(function (term) {
         return term.lastIndexOf(entry.word, 0) === 0
       })
       completions.sort(function (a, b) {
@@ -120,22 +130,24 @@
     Object.keys(boosts)
       .sort()
       .forEach(function (term) {
-        var key = shardKey(term, keyLength)
+        var key = shardKey(term, keys)
         ;(byKey[key] = byKey[key] || []).push([term, boosts[term]])
       })
     return byKey
   }
 
   /* The shard keys a query needs before it can run. */
-  function keysFor(query, keyLength) {
-    var keys = Object.create(null)
+  function keysFor(query, keys) {
+    var needed = Object.create(null)
     analyze(query)
       .slice(0, MAX_WORDS)
       .forEach(function (entry) {
-        keys[shardKey(entry.term, keyLength)] = true
-        if (chars(entry.word).length >= 2) keys[shardKey(entry.word, keyLength)] = true
+        var termKey = shardKey(entry.term, keys)
+        if (termKey !== null) needed[termKey] = true
+        var wordKey = chars(entry.word).length >= 2 ? shardKey(entry.word, keys) : null
+        if (wordKey !== null) needed[wordKey] = true
       })
-    return Object.keys(keys).sort()
+    return Object.keys(needed).sort()
   }
 
   /*
@@ -143,16 +155,16 @@
    * loaded shard key, or null where the index has no such terms. Returns
    * [{ref, score, terms: [matched index terms]}], best first.
    */
-  function search(query, shardFor, keyLength) {
+  function search(query, shardFor, keys) {
     var words = analyze(query).slice(0, MAX_WORDS)
     if (!words.length) return []
     function terms(key) {
-      var shard = shardFor(key)
+      var shard = key === null ? null : shardFor(key)
       return shard ? shard.terms : []
     }
     var combined = null
     for (var w = 0; w < words.length; w++) {
-      var groups = expansions(words[w], terms, keyLength)
+      var groups = expansions(words[w], terms, keys)
       var found = Object.create(null)
       Object.keys(groups).forEach(function (key) {
         var results = shardFor(key).index.query(function (q) {
@@ -206,12 +218,14 @@
       })
       entry[2].forEach(function (fieldPostings) {
         var name = fields[fieldPostings[0]]
-        var refs = fieldPostings[1]
-        var weights = fieldPostings[2]
-        for (var i = 0; i < refs.length; i++) {
-          posting[name][refs[i]] = {}
-          var fieldRef = name + "/" + refs[i]
-          ;(vectors[fieldRef] = vectors[fieldRef] || new lunr.Vector()).insert(entry[1], weights[i])
+        var gaps = fieldPostings[1]
+        var thousandths = fieldPostings[2]
+        var ref = 0
+        for (var i = 0; i < gaps.length; i++) {
+          ref += gaps[i] // refs come as gaps from the previous one
+          posting[name][ref] = {}
+          var fieldRef = name + "/" + ref
+          ;(vectors[fieldRef] = vectors[fieldRef] || new lunr.Vector()).insert(entry[1], thousandths[i] / 1000)
         }
       })
       invertedIndex[term] = posting
@@ -232,13 +246,13 @@
    * A shardFor() over one lunr.js index loaded whole: each key sees the same terms its shard
    * would, so the unsplit index can be compared with the split one query by query.
    */
-  function wholeIndex(serialized, keyLength) {
+  function wholeIndex(serialized, keys) {
     var index = lunr.Index.load(serialized)
     var byKey = Object.create(null)
     Object.keys(index.invertedIndex)
       .sort()
       .forEach(function (term) {
-        var key = shardKey(term, keyLength)
+        var key = shardKey(term, keys)
         ;(byKey[key] = byKey[key] || []).push(term)
       })
     return function (key) {

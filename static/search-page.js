@@ -50,7 +50,7 @@
   }
 
   function loadShards(query) {
-    var keys = core.keysFor(query, manifest.keyLength).filter(function (key) {
+    var keys = core.keysFor(query, manifest.shards).filter(function (key) {
       return manifest.shards[key] && !shards[key]
     })
     return Promise.all(
@@ -236,7 +236,7 @@
       .then(function (loaded) {
         if (run !== generation) return
         var filters = loaded[1]
-        var results = core.search(query, shardFor, manifest.keyLength)
+        var results = core.search(query, shardFor, manifest.shards)
         if (filters) {
           results = results.filter(function (r) {
             return filters.every(function (set) {

@@ -31,3 +31,5 @@ def test_bench_at_one_thousand(tmp_path: Path) -> None:
     assert set(clean["build"]["seconds"]) == {"load", "related", "index", "render", "write"}
     assert added["ingest"]["new"] == 200 and 0 < added["build"]["written"] < added["build"]["files"]
     assert nothing["build"]["nothing_to_do"] and nothing["build"]["written"] == 0
+    first = result["first_search"]
+    assert first["files"] >= 3 and 0 < first["gzip_bytes"] < 150_000  # the 1,000-paper target

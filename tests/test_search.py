@@ -27,10 +27,10 @@ def node(*args: str) -> dict:
     return json.loads(result.stdout)
 
 
-def catalog_words(built_site: Path) -> tuple[list, dict[str, list[int]]]:
+def catalog_words(folder: Path) -> tuple[list, dict[str, list[int]]]:
     """Every distinct word of every title and abstract, as a reader would copy it (split on
     spaces and hyphens, punctuation and case kept), with the refs of the papers it is in."""
-    papers = search_order(load_catalog(load_config(built_site / "config.yaml")).papers)
+    papers = search_order(load_catalog(load_config(folder / "config.yaml")).papers)
     words: dict[str, set[int]] = {}
     for ref, paper in enumerate(papers):
         for word in set(re.split(r"[\s\-]+", f"{paper.title} {paper.abstract}")):
@@ -87,4 +87,27 @@ def test_split_index_answers_as_the_unsplit_one(built_site: Path, tmp_path: Path
     (tmp_path / "queries.json").write_text(json.dumps(queries))
     report = node("compare", str(built_site / "site"), str(tmp_path / "unsplit.json"), str(tmp_path / "queries.json"))
     assert report["queries"] == len(queries)
+    assert report["differences"] == []
+
+
+def test_small_shards_split_by_longer_prefixes_and_still_agree(catalog: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a tiny shard size, big shards split by 3, 4… characters; every word still finds
+    its papers and the split index still answers as the unsplit one."""
+    from papershelf import search_index
+    from tests.conftest import run
+
+    monkeypatch.setattr(search_index, "SHARD_BYTES", 1500)
+    assert run(catalog) == 0
+    manifest = json.loads(next((catalog / "site" / "search").glob("manifest.*.json")).read_text())
+    lengths = {len(key) for key in manifest["shards"]}
+    assert max(lengths) >= 4 and 2 in lengths
+    papers, words = catalog_words(catalog)
+    (tmp_path / "words.json").write_text(json.dumps(words))
+    report = node("vocabulary", str(catalog / "site"), str(tmp_path / "words.json"))
+    assert report["failed"] == 0 and report["pairs"] > 45000
+    (tmp_path / "unsplit.json").write_text(json.dumps(build_index(papers).serialize()))
+    queries = ["quantization", "quanti", "co", "com", "comp", "compression", "transfomer", "the", "mixture of experts"]
+    queries += random.Random(11).sample(sorted(words), 150)
+    (tmp_path / "queries.json").write_text(json.dumps(queries))
+    report = node("compare", str(catalog / "site"), str(tmp_path / "unsplit.json"), str(tmp_path / "queries.json"))
     assert report["differences"] == []

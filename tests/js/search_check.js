@@ -36,19 +36,19 @@ if (mode === "vocabulary") {
   const failures = []
   let checked = 0
   for (const [word, refs] of Object.entries(words)) {
-    const found = new Set(core.search(word, shardFor, manifest.keyLength).map((r) => r.ref))
+    const found = new Set(core.search(word, shardFor, manifest.shards).map((r) => r.ref))
     const missing = refs.filter((ref) => !found.has(ref))
     checked += refs.length
     if (missing.length) failures.push({ word, missing: missing.slice(0, 5) })
   }
   console.log(JSON.stringify({ words: Object.keys(words).length, pairs: checked, failures: failures.slice(0, 50), failed: failures.length }))
 } else if (mode === "compare") {
-  const whole = core.wholeIndex(JSON.parse(fs.readFileSync(a, "utf8")), manifest.keyLength)
+  const whole = core.wholeIndex(JSON.parse(fs.readFileSync(a, "utf8")), manifest.shards)
   const queries = JSON.parse(fs.readFileSync(b, "utf8"))
   const differences = []
   for (const query of queries) {
-    const split = core.search(query, shardFor, manifest.keyLength).map((r) => [r.ref, r.score])
-    const unsplit = core.search(query, whole, manifest.keyLength).map((r) => [r.ref, r.score])
+    const split = core.search(query, shardFor, manifest.shards).map((r) => [r.ref, r.score])
+    const unsplit = core.search(query, whole, manifest.shards).map((r) => [r.ref, r.score])
     if (JSON.stringify(split) !== JSON.stringify(unsplit)) differences.push({ query, split: split.slice(0, 3), unsplit: unsplit.slice(0, 3) })
   }
   console.log(JSON.stringify({ queries: queries.length, differences }))
