@@ -4,6 +4,8 @@ anything is written, so a bad file stops the run with nothing changed."""
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -125,28 +127,54 @@ def paper_yaml(paper: Paper) -> str:
     return to_yaml(paper.to_data())
 
 
+def _write_paper(path: Path, paper: Paper) -> str | None:
+    """Write one paper file unless the same text is already there; the digest of the text
+    when it was written."""
+    text = paper_yaml(paper)
+    if path.exists() and path.read_text(encoding="utf-8") == text:
+        return None
+    write_atomic(path, text)
+    return sha256(text.encode("utf-8"))
+
+
+# Papers are written by forked workers when there are many: YAML emitting is the slow part.
+PARALLEL_FROM = 2000
+_papers_to_write: list[tuple[Path, Paper]] = []
+
+
+def _write_chunk(bounds: tuple[int, int]) -> list[str | None]:
+    return [_write_paper(path, paper) for path, paper in _papers_to_write[bounds[0] : bounds[1]]]
+
+
 def save_store(store: Store, changed: set[str] | None = None, cache: Cache | None = None) -> dict[str, int]:
     """Write the papers in `changed` (all when None) and the ledger; a file whose text is
     already on disk is left untouched (same bytes, same modification time). Written papers
     go into the parse cache, so the build that follows does not parse them again."""
-    counts = {"written": 0, "unchanged": 0}
+    global _papers_to_write
     ids = store.papers.keys() if changed is None else changed
-    wanted: dict[Path, tuple[str, Paper | None]] = {
-        store.papers_dir / f"{store.papers[pid].slug}.yaml": (paper_yaml(store.papers[pid]), store.papers[pid])
-        for pid in ids
-    }
+    jobs = sorted((store.papers_dir / f"{store.papers[pid].slug}.yaml", store.papers[pid]) for pid in ids)
+    store.papers_dir.mkdir(parents=True, exist_ok=True)
+    workers = os.cpu_count() or 1
+    if len(jobs) < PARALLEL_FROM or workers < 2:
+        digests = [_write_paper(path, paper) for path, paper in jobs]
+    else:
+        _papers_to_write = jobs
+        step = -(-len(jobs) // (workers * 8))
+        try:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                digests = [d for chunk in pool.map(_write_chunk, [(i, i + step) for i in range(0, len(jobs), step)]) for d in chunk]
+        finally:
+            _papers_to_write = []
+    written = sum(digest is not None for digest in digests)
+    if cache is not None:
+        for (_, paper), digest in zip(jobs, digests):
+            if digest is not None:
+                cache.remember_parsed(digest, paper)
+        cache.save_parsed()
     # The ledger goes last: if a run is interrupted, the dump is not marked as ingested
     # and the next run merges it again (merging is idempotent).
     ledger = to_yaml([record.model_dump(exclude_none=True) for record in store.dumps])
-    for path in [*sorted(wanted), store.ledger_path]:
-        text, paper = wanted.get(path, (ledger, None))
-        if path.exists() and path.read_text(encoding="utf-8") == text:
-            counts["unchanged"] += 1
-            continue
-        write_atomic(path, text)
-        counts["written"] += 1
-        if cache is not None and paper is not None:
-            cache.remember_parsed(sha256(text.encode("utf-8")), paper)
-    if cache is not None:
-        cache.save_parsed()
-    return counts
+    if not store.ledger_path.exists() or store.ledger_path.read_text(encoding="utf-8") != ledger:
+        write_atomic(store.ledger_path, ledger)
+        written += 1
+    return {"written": written, "unchanged": len(jobs) + 1 - written}
