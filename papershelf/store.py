@@ -11,9 +11,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from papershelf.cache import Cache, FileDigests, sha256
 from papershelf.errors import PapershelfError
 from papershelf.paper import Paper
-from papershelf.cache import Cache, FileDigests, sha256
 from papershelf.yamlio import load_yaml, parse_yaml, to_yaml, write_atomic
 
 PAPERS_DIR = "papers"
