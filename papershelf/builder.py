@@ -30,7 +30,6 @@ from papershelf.markup import render_markdown
 from papershelf.output import StagedSite
 from papershelf.pages import Page, content_page_slug, plan_site
 from papershelf.paper import Paper
-from papershelf.related import related_papers
 from papershelf.render import Assets, make_environment, render_page
 from papershelf.search_index import SearchFiles, search_files
 from papershelf.store import Store, load_store
@@ -79,6 +78,10 @@ def paper_text(paper: Paper) -> str:
 
 
 def compute_related(papers: list[Paper], count: int) -> dict[str, list[Paper]]:
+    # Imported here: numpy, scipy and scikit-learn take most of a second to import, which a
+    # build with nothing new (that never gets this far) should not pay.
+    from papershelf.related import related_papers
+
     neighbours = related_papers([paper_text(p) for p in papers], count)
     return {paper.id: [papers[i] for i in indices] for paper, indices in zip(papers, neighbours)}
 
@@ -215,6 +218,8 @@ def build(settings: Settings, clean: bool = False, progress: Callable[[str, int,
         report.nothing_to_do = True
         return report
 
+    if not clean:
+        state.outputs = cache.load_outputs()
     store = load_store(settings.content_dir, cache, state.files)
     catalog = load_catalog(settings, store)
     content_pages = load_content_pages(settings.content_dir / "pages")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 TERMS_PER_PAPER = 24
 PAPERS_PER_TERM = 200
@@ -48,10 +49,6 @@ def related_papers(texts: list[str], count: int) -> list[list[int]]:
     """For each text, the indices of the `count` most similar other texts, best first."""
     if count == 0 or len(texts) < 2:
         return [[] for _ in texts]
-    # Imported here: scikit-learn takes most of a second to import, which a build with
-    # nothing new (that never gets here) should not pay.
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
     vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True, max_df=0.5, dtype=np.float64)
     try:
         weights = vectorizer.fit_transform(texts)
