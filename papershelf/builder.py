@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable
 
-from papershelf.cache import BuildState, Cache, FileDigests, sha256
+from papershelf.cache import Cache, FileDigests, sha256
 from papershelf.catalog import Catalog, build_catalog
 from papershelf.config import Settings
 from papershelf.errors import PapershelfError
@@ -210,7 +210,9 @@ def build(settings: Settings, clean: bool = False, progress: Callable[[str, int,
         clock = now
 
     cache = Cache(settings.cache_dir)
-    state = BuildState() if clean else cache.load_state()
+    state = cache.load_state()  # a clean build still reuses the input file digests
+    if clean:
+        state.stamp = ""
     output_dir = settings.output_dir
     stamp = inputs_stamp(settings, state.files)
     if not clean and stamp == state.stamp and output_dir.is_dir():

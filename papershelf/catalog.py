@@ -32,9 +32,8 @@ class Tag:
     slug: str
     papers: list[Paper] = field(default_factory=list)  # newest first
 
-    @property
-    def label(self) -> Label:
-        return Label(self.name, self.slug)
+    def __post_init__(self) -> None:
+        self.label = Label(self.name, self.slug)
 
 
 @dataclass
