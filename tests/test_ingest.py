@@ -147,3 +147,37 @@ def test_changed_tag_rules_retag_every_paper(catalog: Path, capsys: pytest.Captu
     assert "Low Precision" in read(catalog, "q-vlm-post-training-quantization-for-large-vision-language-models")["tags"]
     assert ingest(catalog) == 0
     assert "0 files written" in capsys.readouterr().out
+
+
+def test_interrupted_ingest_converges_on_the_next_run(catalog: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Killed halfway through writing, an ingest leaves its dumps unmarked in the ledger, so
+    the next run merges them again and ends exactly where an uninterrupted run does."""
+    import shutil
+
+    from papershelf import store as store_module
+
+    reference = tmp_path / "reference"
+    shutil.copytree(catalog, reference)
+    assert ingest(reference) == 0
+
+    original = store_module.write_atomic
+    calls = []
+
+    def dying_write(path: Path, data: str) -> None:
+        calls.append(path)
+        if len(calls) > 100:
+            raise KeyboardInterrupt("killed")
+        original(path, data)
+
+    monkeypatch.setattr(store_module, "write_atomic", dying_write)
+    with pytest.raises(KeyboardInterrupt):
+        ingest(catalog)
+    monkeypatch.undo()
+    assert not (catalog / "content" / "dumps.yaml").exists()  # the ledger is written last
+    assert 0 < len(list((catalog / "content" / "papers").glob("*.yaml"))) < 371
+    assert ingest(catalog) == 0
+    assert snapshot_text(catalog / "content") == snapshot_text(reference / "content")
+
+
+def snapshot_text(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
