@@ -143,61 +143,45 @@ class Postings:
 
 
 def build_postings(papers: list[Paper]) -> Postings:
-    import numpy as np  # only builds that index pay for the import
-
     term_index: dict[str, int] = {}
-    # One row per (field, ref, term): the flat arrays BM25 is computed on.
-    row_terms: list[int] = []
-    row_refs: list[int] = []
-    row_fields: list[int] = []
-    row_tf: list[int] = []
-    lengths = [[0] * len(papers) for _ in FIELDS]
-    for ref, paper in enumerate(papers):
+    # per field: for each ref, the term -> frequency counts and the field length
+    counts: list[list[Counter]] = [[] for _ in FIELDS]
+    lengths: list[list[int]] = [[] for _ in FIELDS]
+    for paper in papers:
         fields = search_fields(paper)
         for number, (name, _) in enumerate(FIELDS):
             terms = field_terms(fields[name])
             for term in terms:
                 if term not in term_index:
                     term_index[term] = len(term_index)
-            for term, tf in Counter(terms).items():
-                row_terms.append(term_index[term])
-                row_refs.append(ref)
-                row_fields.append(number)
-                row_tf.append(tf)
-            lengths[number][ref] = len(terms)
+            counts[number].append(Counter(terms))
+            lengths[number].append(len(terms))
     document_count = len(papers)
-    terms_by_index = list(term_index)
-    term_ids = np.array(row_terms, dtype=np.int64)
-    refs = np.array(row_refs, dtype=np.int64)
-    field_numbers = np.array(row_fields, dtype=np.int64)
-    tf = np.array(row_tf, dtype=np.float64)
-    # Documents with the term, counted once per field as lunr.py counts them; the idf with
-    # math.log per term, exactly as lunr.py computes it.
-    with_term = np.bincount(term_ids, minlength=len(terms_by_index)).tolist()
-    idf = np.array([math.log(1 + abs((document_count - n + 0.5) / (n + 0.5))) for n in with_term])
-    averages = np.array([sum(lengths[number]) / document_count for number in range(len(FIELDS))])
-    boosts = np.array([float(boost) for _, boost in FIELDS])
-    field_length = np.array(lengths, dtype=np.float64)[field_numbers, refs]
-    # lunr.py's expression, operation for operation (elementwise IEEE arithmetic is the same
-    # in numpy), then rounded by Python's round() as lunr.py rounds.
-    scores = idf[term_ids] * ((K1 + 1) * tf) / (K1 * ((1 - B) + B * (field_length / averages[field_numbers])) + tf)
-    scores = scores * boosts[field_numbers] * 1.0
-    weights = [round(score, 3) for score in scores.tolist()]
-    order = np.lexsort((refs, field_numbers, term_ids)).tolist()
+    refs_by_term: dict[str, list[list[int]]] = defaultdict(lambda: [[] for _ in FIELDS])
+    for number in range(len(FIELDS)):
+        for ref, counter in enumerate(counts[number]):
+            for term in counter:
+                refs_by_term[term][number].append(ref)
+    averages = [sum(lengths[number]) / document_count for number in range(len(FIELDS))]
     postings: dict[str, list[list]] = {}
-    ref_list, field_list, term_list = refs.tolist(), field_numbers.tolist(), term_ids.tolist()
-    previous_term = previous_field = -1
-    for row in order:
-        term_id, number = term_list[row], field_list[row]
-        if term_id != previous_term:
-            entry: list[list] = []
-            postings[terms_by_index[term_id]] = entry
-            previous_term, previous_field = term_id, -1
-        if number != previous_field:
-            entry.append([number, [], []])
-            previous_field = number
-        entry[-1][1].append(ref_list[row])
-        entry[-1][2].append(weights[row])
+    for term, per_field in refs_by_term.items():
+        with_term = sum(len(refs) for refs in per_field)
+        x = (document_count - with_term + 0.5) / (with_term + 0.5)
+        idf = math.log(1 + abs(x))
+        entry = []
+        for number, refs in enumerate(per_field):
+            if not refs:
+                continue
+            boost, average = FIELDS[number][1], averages[number]
+            weights = []
+            for ref in refs:
+                tf = counts[number][ref][term]
+                score = idf * ((K1 + 1) * tf) / (K1 * (1 - B + B * (lengths[number][ref] / average)) + tf)
+                score *= boost
+                score *= 1  # lunr's document boost
+                weights.append(round(score, 3))
+            entry.append([number, refs, weights])
+        postings[term] = entry
     return Postings(term_index, postings)
 
 
