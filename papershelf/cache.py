@@ -126,6 +126,16 @@ class Cache:
             return BuildState()
         return BuildState(data["stamp"], {}, FileDigests(data["files"]))
 
+    @property
+    def dump_digests_path(self) -> Path:
+        return self.folder / "dump-digests.json"
+
+    def dump_digests(self) -> FileDigests:
+        return FileDigests(self._read_json(self.dump_digests_path).get("files", {}))
+
+    def save_dump_digests(self, digests: FileDigests) -> None:
+        write_atomic(self.dump_digests_path, json.dumps({"format": FORMAT, "files": digests.known}))
+
     def load_outputs(self) -> dict[str, str]:
         """Output path -> fingerprint of the last build (read only when there is work)."""
         return self._read_json(self.outputs_path).get("outputs", {})

@@ -7,11 +7,11 @@ sources, fill an abstract that was missing, and refresh the automatic tags.
 
 from __future__ import annotations
 
-import hashlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from papershelf.cache import Cache
+from papershelf.cache import Cache, FileDigests
 from papershelf.dumps import Dump, ParseWarning, parse_dump_bytes, read_dump_bytes
 from papershelf.errors import PapershelfError
 from papershelf.links import find_links
@@ -153,19 +153,25 @@ def run_ingest(
     cache = Cache(cache_dir) if cache_dir is not None else None
     retag_all = cache is None or cache.tag_rules() != tagger.digest
     known = {record.name: record.sha256 for record in load_ledger(content_dir)}
+    # Digests of dump files, reused while a file's size and modification time stay the same.
+    digests = cache.dump_digests() if cache is not None else FileDigests()
     dumps: list[Dump] = []
     report = IngestReport()
     for path in paths:
         try:
-            data = read_dump_bytes(path)
-            if skip_known and known.get(path.name) == hashlib.sha256(data).hexdigest():
+            if skip_known and path.is_file() and known.get(path.name) == digests.digest(path):
                 report.dumps_skipped.append(path.name)
                 continue
-            dumps.append(parse_dump_bytes(data, path))
+            dumps.append(parse_dump_bytes(read_dump_bytes(path), path))
         except PapershelfError as error:
             report.errors.append(str(error))
+        except OSError as error:
+            report.errors.append(f"{path}: cannot read: {error.strerror}")
+    if cache is not None:
+        cache.save_dump_digests(digests)
     if not dumps and not retag_all:
-        report.unchanged = sum(1 for _ in (content_dir / PAPERS_DIR).glob("*.yaml"))
+        with os.scandir(content_dir / PAPERS_DIR) as entries:
+            report.unchanged = sum(1 for entry in entries if entry.name.endswith(".yaml"))
         return report
     store = load_store(content_dir, cache)
     merged, changed = ingest(store, dumps, tagger, retag_all)
