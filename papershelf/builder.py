@@ -11,6 +11,7 @@ An incremental build gives the same bytes as a clean one (`--clean`); the tests 
 
 from __future__ import annotations
 
+import functools
 import json
 import multiprocessing
 import os
@@ -133,6 +134,12 @@ def load_catalog(settings: Settings, store: Store | None = None) -> Catalog:
     return build_catalog(store, [rule.name for rule in settings.config.tags], settings.tagger().slugs)
 
 
+@functools.cache
+def code_digests() -> dict[str, str]:
+    """Papershelf's own modules: a new version of the code rebuilds everything."""
+    return {p.name: sha256(p.read_bytes()) for p in sorted(CODE_DIR.glob("*.py"))}
+
+
 def inputs_stamp(settings: Settings, digests: FileDigests) -> str:
     """One digest of everything a build reads: content, templates, static files, code,
     settings, lunr.js and the build time. Equal stamps mean an identical site."""
@@ -143,7 +150,7 @@ def inputs_stamp(settings: Settings, digests: FileDigests) -> str:
     }
     for name, folder in (("content", settings.content_dir), ("templates", settings.templates_dir), ("static", settings.static_dir)):
         parts[name] = digests.tree(folder)
-    parts["code"] = {p.name: sha256(p.read_bytes()) for p in sorted(CODE_DIR.glob("*.py"))}
+    parts["code"] = code_digests()
     return sha256(json.dumps(parts, sort_keys=True).encode("utf-8"))
 
 
@@ -156,16 +163,21 @@ class Output:
 
 
 def plan_outputs(
-    settings: Settings, catalog: Catalog, store: Store, clean_assets: Assets, search: SearchFiles, pages: list[Page]
+    settings: Settings,
+    catalog: Catalog,
+    store: Store,
+    clean_assets: Assets,
+    search: SearchFiles,
+    pages: list[Page],
+    digests: FileDigests,
 ) -> dict[str, Output]:
     """Every file of the site with its fingerprint and a function that makes it."""
     env = make_environment(settings.templates_dir, settings.site, clean_assets, build_time())
     tags_of = catalog.paper_tags
     env.globals["tags_of"] = tags_of
     fingerprinter = Fingerprinter(lambda p: store.digests.get(p.id, "") + "|" + ",".join(t.slug for t in tags_of(p)))
-    templates = {p.name: sha256(p.read_bytes()) for p in sorted(settings.templates_dir.glob("*"))}
-    code = {p.name: sha256(p.read_bytes()) for p in sorted(CODE_DIR.glob("*.py"))}
-    common = fingerprinter.of(templates, code, settings.site.model_dump(), clean_assets.names)
+    templates = digests.tree(settings.templates_dir)  # digests the input stamp already made
+    common = fingerprinter.of(templates, code_digests(), settings.site.model_dump(), clean_assets.names)
 
     def page_output(template: str, context: dict) -> Callable[[], bytes]:
         return lambda: render_page(env, template, context)
@@ -231,7 +243,7 @@ def build(settings: Settings, clean: bool = False, progress: Callable[[str, int,
     search = search_files(catalog)
     lap("index")
     pages = plan_site(catalog, related, content_pages, settings.site.papers_per_page, search.manifest_path)
-    outputs = plan_outputs(settings, catalog, store, collect_assets(settings), search, pages)
+    outputs = plan_outputs(settings, catalog, store, collect_assets(settings), search, pages, state.files)
     staged = StagedSite(output_dir)
     try:
         keep = {

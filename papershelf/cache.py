@@ -36,14 +36,25 @@ class FileDigests:
 
     known: dict[str, list] = field(default_factory=dict)  # path -> [size, mtime_ns, digest]
 
-    def digest(self, path: Path, data: bytes | None = None) -> str:
-        key = str(path)
-        stat = path.stat()
-        entry = self.known.get(key)
-        if data is None and entry and entry[0] == stat.st_size and entry[1] == stat.st_mtime_ns:
+    def known_digest(self, path: Path, stat: os.stat_result | None = None) -> str | None:
+        """The remembered digest, if the file's size and modification time are unchanged."""
+        stat = stat if stat is not None else path.stat()
+        entry = self.known.get(str(path))
+        if entry and entry[0] == stat.st_size and entry[1] == stat.st_mtime_ns:
             return entry[2]
-        digest = sha256(path.read_bytes() if data is None else data)
-        self.known[key] = [stat.st_size, stat.st_mtime_ns, digest]
+        return None
+
+    def digest(self, path: Path, data: bytes | None = None) -> str:
+        """The file's digest: remembered when untouched, else computed from `data` (its bytes,
+        when the caller has read them already) or from the file."""
+        stat = path.stat()
+        if data is None:
+            remembered = self.known_digest(path, stat)
+            if remembered is not None:
+                return remembered
+            data = path.read_bytes()
+        digest = sha256(data)
+        self.known[str(path)] = [stat.st_size, stat.st_mtime_ns, digest]
         return digest
 
     def tree(self, folder: Path) -> dict[str, str]:
@@ -64,11 +75,7 @@ class FileDigests:
         prefix = len(str(folder)) + 1
         digests = {}
         for path, stat in sorted(found):
-            entry = self.known.get(path)
-            if entry and entry[0] == stat.st_size and entry[1] == stat.st_mtime_ns:
-                digest = entry[2]
-            else:
-                digest = self.digest(Path(path))
+            digest = self.known_digest(Path(path), stat) or self.digest(Path(path))
             digests[path[prefix:].replace(os.sep, "/")] = digest
         return digests
 

@@ -74,12 +74,15 @@ def load_paper(path: Path, text: str | None = None) -> Paper:
 
 
 def _load_cached(path: Path, cache: Cache, digests: FileDigests) -> tuple[Paper, str]:
-    """A paper file parsed once per content: later loads of the same text reuse the result."""
-    digest = digests.digest(path)
-    paper = cache.parsed().get(digest)
+    """A paper file parsed once per content: later loads of the same text reuse the result.
+    An untouched file is not even read; a touched one is read once."""
+    digest = digests.known_digest(path)
+    paper = cache.parsed().get(digest) if digest is not None else None
     if not isinstance(paper, Paper):
         data = path.read_bytes()
         digest = digests.digest(path, data)
+        paper = cache.parsed().get(digest)
+    if not isinstance(paper, Paper):
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
