@@ -28,8 +28,8 @@ from papershelf.config import Settings
 from papershelf.errors import PapershelfError
 from papershelf.fingerprint import Fingerprinter
 from papershelf.markup import render_markdown
-from papershelf.output import StagedSite
-from papershelf.pages import Page, content_page_slug, plan_site
+from papershelf.output import StagedSite, site_files
+from papershelf.pages import Page, content_page_slug, paper_path, plan_site
 from papershelf.paper import Paper
 from papershelf.render import Assets, make_environment, render_page
 from papershelf.search_index import SearchFiles, search_files
@@ -201,7 +201,7 @@ def plan_outputs(
     absolute_url = env.globals["absolute_url"]
 
     def papers_json() -> bytes:
-        records = [paper_record(p, absolute_url(f"papers/{p.slug}/")) for p in catalog.papers]
+        records = [paper_record(p, absolute_url(paper_path(p.slug))) for p in catalog.papers]
         return json.dumps(records, ensure_ascii=False, indent=1).encode("utf-8") + b"\n"
 
     outputs["papers.json"] = Output(fingerprinter.of(common, "papers.json", catalog.papers), papers_json)
@@ -244,30 +244,25 @@ def build(settings: Settings, clean: bool = False, progress: Callable[[str, int,
     lap("index")
     pages = plan_site(catalog, related, content_pages, settings.site.papers_per_page, search.manifest_path)
     outputs = plan_outputs(settings, catalog, store, collect_assets(settings), search, pages, state.files)
-    staged = StagedSite(output_dir)
+    staged = StagedSite(output_dir, whole=clean)
     try:
-        keep = {
-            path
-            for path, output in outputs.items()
-            if not clean and state.outputs.get(path) == output.fingerprint and (output_dir / path).is_file()
-        }
-        for path in sorted(keep):
-            staged.keep(path)
-        todo = [path for path in outputs if path not in keep]
+        present = set() if staged.whole else site_files(output_dir)
+        todo = [path for path, output in outputs.items() if state.outputs.get(path) != output.fingerprint or path not in present]
         written = render_into(staged, outputs, todo, reuse_equal=not clean, progress=progress)
         lap("render")
-        old_files = set(state.outputs) if output_dir.is_dir() and not clean else set()
-        staged.commit()
+        if not staged.whole:
+            cache.mark_pending(sorted(staged.staged_files()))
+        staged.commit(set(outputs))
     except BaseException:
         staged.abort()
         raise
     lap("write")
+    report.removed = len(set(state.outputs) - set(outputs))
     state.stamp = stamp
     state.outputs = {path: output.fingerprint for path, output in outputs.items()}
     cache.save_state(state)
     report.pages, report.files, report.rendered = len(pages), len(outputs), len(todo)
     report.written, report.unchanged = written, len(outputs) - written
-    report.removed = len(old_files - set(outputs))
     report.index_bytes = search.index_bytes
     report.bytes = sum((output_dir / p).stat().st_size for p in outputs)
     return report

@@ -126,12 +126,27 @@ class Cache:
         except (OSError, ValueError):
             return {}
 
+    @property
+    def pending_path(self) -> Path:
+        return self.folder / "site-pending.json"
+
+    def mark_pending(self, paths: list[str]) -> None:
+        """Said before a build starts changing the site's files: if it is cut off there, the
+        next build must neither take the site for up to date nor trust what the state says
+        of these files."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        write_atomic(self.pending_path, json.dumps({"format": FORMAT, "paths": paths}))
+
+    def _pending(self) -> list[str] | None:
+        return self._read_json(self.pending_path).get("paths") if self.pending_path.exists() else None
+
     def load_state(self) -> BuildState:
         """The stamp and file digests: all a build with nothing new needs to read."""
         data = self._read_json(self.state_path)
         if "stamp" not in data or "files" not in data:
             return BuildState()
-        return BuildState(data["stamp"], {}, FileDigests(data["files"]))
+        stamp = "" if self.pending_path.exists() else data["stamp"]
+        return BuildState(stamp, {}, FileDigests(data["files"]))
 
     @property
     def dump_digests_path(self) -> Path:
@@ -145,13 +160,21 @@ class Cache:
 
     def load_outputs(self) -> dict[str, str]:
         """Output path -> fingerprint of the last build (read only when there is work)."""
-        return self._read_json(self.outputs_path).get("outputs", {})
+        outputs = self._read_json(self.outputs_path).get("outputs", {})
+        pending = self._pending()
+        if pending is None:
+            return outputs
+        if not isinstance(pending, list):  # unreadable: trust no file of the site
+            return {}
+        untrusted = set(pending)
+        return {path: fingerprint for path, fingerprint in outputs.items() if path not in untrusted}
 
     def save_state(self, state: BuildState) -> None:
         # Outputs first: a state whose stamp is newer than its outputs would skip work.
         write_atomic(self.outputs_path, json.dumps({"format": FORMAT, "outputs": state.outputs}, separators=(",", ":")))
         data = {"format": FORMAT, "stamp": state.stamp, "files": state.files.known}
         write_atomic(self.state_path, json.dumps(data, separators=(",", ":")))
+        self.pending_path.unlink(missing_ok=True)
 
     def parsed(self) -> dict[str, Any]:
         """Digest of a file's text -> the object parsed from it."""

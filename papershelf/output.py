@@ -1,70 +1,102 @@
-"""Writing the built site: assembled in a fresh folder beside the output, then swapped in,
-so a failed build leaves the previous site intact and a reader never sees half a site.
-Files that did not change are hard-linked from the previous site: same bytes, same
-modification time, and no copying."""
+"""Writing the built site so that a failed build leaves the previous one intact.
+
+Every file that needs new bytes is first written to a staging folder beside the output.
+Only when all of them are written does the site change: a clean build swaps the whole
+staged site in; an incremental build moves each new file over its old version (a rename)
+and removes the files the site no longer has. Unchanged files are never touched, so they
+keep their bytes and modification times, and adding a dump to a large catalog costs
+what it changes, not what the site holds (creating a file is by far the dearest thing a
+build does to the disk)."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import tempfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from papershelf.errors import PapershelfError
 
 
-def safe_target(root: Path, relative: str) -> Path:
-    """The file `relative` names under `root`; refuses anything that would land outside."""
-    target = (root / relative).resolve()
-    if not target.is_relative_to(root.resolve()) or target == root.resolve():
+def check_relative(root: Path, relative: str) -> str:
+    """`relative` itself when it names a file under `root`; refuses anything that could land
+    outside it (absolute paths, `..`, empty parts). Lexical: no file system call."""
+    parts = relative.split("/")
+    if PurePosixPath(relative).is_absolute() or any(part in ("", ".", "..") for part in parts):
         raise PapershelfError(root, f"refusing to write outside the site: {relative!r}")
-    return target
+    return relative
 
 
 def remove_leftovers(output: Path) -> None:
-    """Staging folders of builds that were interrupted before their swap."""
+    """Staging folders of builds that were interrupted before their commit."""
     for leftover in output.parent.glob(f".{output.name}-*"):
         if leftover.is_dir():
             shutil.rmtree(leftover, ignore_errors=True)
 
 
-class StagedSite:
-    """The next version of the site, built beside the current one until `commit()`."""
+def site_files(folder: Path) -> set[str]:
+    """Every file under `folder`, as paths relative to it."""
+    found: set[str] = set()
+    pending = [folder] if folder.is_dir() else []
+    while pending:
+        current = pending.pop()
+        with os.scandir(current) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append(Path(entry.path))
+                else:
+                    found.add(Path(entry.path).relative_to(folder).as_posix())
+    return found
 
-    def __init__(self, output: Path):
+
+class StagedSite:
+    """The next version of the site: new files wait in a staging folder until `commit()`.
+    `whole` stages every file and swaps folders (clean builds); otherwise only new bytes
+    are staged and moved into the existing site."""
+
+    def __init__(self, output: Path, whole: bool):
         self.output = output
+        self.whole = whole or not output.is_dir()
         output.parent.mkdir(parents=True, exist_ok=True)
         remove_leftovers(output)
         self.staging = Path(tempfile.mkdtemp(dir=output.parent, prefix=f".{output.name}-new-"))
-
-    def _target(self, relative: str) -> Path:
-        target = safe_target(self.staging, relative)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        return target
-
-    def keep(self, relative: str) -> None:
-        """Carry a file of the current site over unchanged."""
-        source, target = self.output / relative, self._target(relative)
-        try:
-            os.link(source, target)
-        except OSError:
-            shutil.copy2(source, target)
+        self._folders: set[str] = set()
 
     def put(self, relative: str, data: bytes, reuse_equal: bool = True) -> bool:
-        """Add a file; when the current site has the same bytes, keep that file instead
-        (its modification time stays). True when new bytes were written."""
+        """Stage a file, unless the current site already has these bytes there (then it stays
+        as it is, modification time included). True when new bytes were staged."""
+        check_relative(self.output, relative)
         current = self.output / relative
-        if reuse_equal and current.is_file() and current.stat().st_size == len(data) and current.read_bytes() == data:
-            self.keep(relative)
+        if reuse_equal and not self.whole and current.is_file() and current.stat().st_size == len(data) and current.read_bytes() == data:
             return False
-        self._target(relative).write_bytes(data)
+        folder = relative.rpartition("/")[0]
+        if folder and folder not in self._folders:  # one mkdir per folder, not per file
+            (self.staging / folder).mkdir(parents=True, exist_ok=True)
+            self._folders.add(folder)
+        (self.staging / relative).write_bytes(data)
         return True
+
+    def staged_files(self) -> set[str]:
+        return site_files(self.staging)
 
     def abort(self) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)
 
-    def commit(self) -> None:
-        """Swap the staged site in; the old one is removed after."""
+    def commit(self, files: set[str]) -> None:
+        """Make the site hold exactly `files`: the staged ones new, the others as they were."""
+        if self.whole:
+            self._swap()
+            return
+        for relative in sorted(self.staged_files()):
+            target = self.output / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(self.staging / relative, target)
+        for relative in sorted(site_files(self.output) - files):
+            (self.output / relative).unlink()
+            _remove_empty_parents(self.output, relative)
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+    def _swap(self) -> None:
         self.staging.chmod(0o755)
         retired = self.output.parent / f".{self.output.name}-old-{self.staging.name.rsplit('-', 1)[-1]}"
         if self.output.exists():
@@ -76,3 +108,14 @@ class StagedSite:
                 retired.rename(self.output)
             raise
         shutil.rmtree(retired, ignore_errors=True)
+
+
+def _remove_empty_parents(root: Path, relative: str) -> None:
+    """The folders a removed file leaves empty (a tag page's folder, say)."""
+    folder = relative.rpartition("/")[0]
+    while folder:
+        try:
+            (root / folder).rmdir()
+        except OSError:  # not empty
+            return
+        folder = folder.rpartition("/")[0]

@@ -17,9 +17,15 @@ from papershelf.paper import Paper
 MAIN_TAGS = 12
 
 
+def paper_path(slug: str) -> str:
+    """A paper's page: a file, not a folder of its own, since creating folders and files is
+    most of what writing a large site costs (`papers/x.html` is one, `papers/x/index.html` two)."""
+    return f"papers/{slug}.html"
+
+
 @dataclass(frozen=True)
 class Page:
-    path: str  # output file, relative to the site root: "papers/x/index.html"
+    path: str  # output file, relative to the site root: "tags/x/index.html"
     template: str
     context: dict[str, Any] = field(default_factory=dict)
 
@@ -126,7 +132,7 @@ def plan_site(
     for paper in catalog.papers:
         pages.append(
             Page(
-                f"papers/{paper.slug}/index.html",
+                paper_path(paper.slug),
                 "paper.html",
                 {
                     "paper": paper,

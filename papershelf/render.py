@@ -12,6 +12,7 @@ import jinja2
 
 from papershelf.config import SiteSettings
 from papershelf.markup import linkify, render_markdown
+from papershelf.pages import paper_path
 
 @dataclass(frozen=True)
 class Assets:
@@ -54,7 +55,10 @@ def make_environment(templates_dir: Path, site: SiteSettings, assets: Assets, bu
     def asset(name: str) -> str:
         return url(assets.names[name])
 
-    env.globals.update(site=site, url=url, absolute_url=absolute_url, asset=asset, build_time=build_time)
+    def paper_url(paper: Any) -> str:
+        return url(paper_path(paper.slug))
+
+    env.globals.update(site=site, url=url, absolute_url=absolute_url, asset=asset, paper_url=paper_url, paper_path=paper_path, build_time=build_time)
     env.filters.update(linkify=linkify, markdown=render_markdown, excerpt=excerpt)
     return env
 

@@ -141,7 +141,7 @@
     var heading = document.createElement("h2")
     heading.className = "card-title"
     var link = document.createElement("a")
-    link.href = config.base + "papers/" + doc.u + "/"
+    link.href = config.base + "papers/" + doc.u + ".html"
     link.appendChild(highlighted(doc.t, result.terms))
     heading.appendChild(link)
     article.appendChild(heading)

@@ -32,14 +32,14 @@ def test_browse_home_tag_and_paper(browser, site_origin: str, width: int, height
     assert cards.count() >= 10
     title = cards.first.inner_text()
     cards.first.click()
-    page.wait_for_url("**/papers/*/")
+    page.wait_for_url("**/papers/*.html")
     assert page.locator("main h1").inner_text() == title
     assert page.title().startswith(title)
     assert page.locator(".tags a", has_text="Retrieval").count() == 1
     page.screenshot(path=str(SCREENSHOTS / f"paper-{name}.png"), full_page=True)
 
     page.locator(".related a").first.click()
-    page.wait_for_url("**/papers/*/")
+    page.wait_for_url("**/papers/*.html")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.className") == "skip-link"
     page.goto(site_origin + "404.html")
@@ -53,7 +53,7 @@ def test_browse_home_tag_and_paper(browser, site_origin: str, width: int, height
 
 def test_no_horizontal_scroll_on_phone(browser, site_origin: str) -> None:
     page = browser.new_page(viewport={"width": 320, "height": 640})
-    for path in ("", "tags/", "listings/", "about/", "papers/q-vlm-post-training-quantization-for-large-vision-language-models/"):
+    for path in ("", "tags/", "listings/", "about/", "papers/q-vlm-post-training-quantization-for-large-vision-language-models.html"):
         page.goto(site_origin + path)
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path
     page.close()

@@ -83,21 +83,21 @@ def test_hand_edit_rebuilds_only_that_paper_and_its_dependents(catalog: Path, tm
     data["notes"] = "Worth a *second* read."
     path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
     assert run(catalog, "build") == 0
-    assert changed(before, stats(catalog / "site")) == {f"papers/{Q_VLM}/index.html"}
-    assert "<em>second</em>" in (catalog / "site" / "papers" / Q_VLM / "index.html").read_text()
+    assert changed(before, stats(catalog / "site")) == {f"papers/{Q_VLM}.html"}
+    assert "<em>second</em>" in (catalog / "site" / "papers" / f"{Q_VLM}.html").read_text()
 
     before = stats(catalog / "site")
     data["title"] = "Q-VLM: Corrected Title for Quantized Vision-Language Models"
     path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
     assert run(catalog, "build") == 0
     touched = changed(before, stats(catalog / "site"))
-    assert f"papers/{Q_VLM}/index.html" in touched and "papers.json" in touched
+    assert f"papers/{Q_VLM}.html" in touched and "papers.json" in touched
     assert "tags/quantization/index.html" in touched
     paper_pages = {p for p in touched if p.startswith("papers/")}
     assert len(paper_pages) < 40  # itself, papers listing it as related, related lists that moved
-    for page in (catalog / "site" / "papers").glob("*/index.html"):
+    for page in (catalog / "site" / "papers").glob("*.html"):
         text = page.read_text()
-        if f"/papers/{Q_VLM}/" in text:
+        if f"/papers/{Q_VLM}.html" in text:
             assert "Corrected Title" in text, page
     assert snapshot(catalog / "site") == clean_copy(catalog, tmp_path)
 
@@ -173,3 +173,38 @@ def test_serve_answers_and_rebuilds_after_a_change(catalog: Path) -> None:
         assert "/__papershelf__/" not in (catalog / "site" / "about" / "index.html").read_text()
     finally:
         preview.close()
+
+
+def test_incremental_build_removes_what_the_site_no_longer_has(catalog: Path, tmp_path: Path) -> None:
+    assert run(catalog) == 0
+    (catalog / "site" / "papers" / "stray.html").write_text("not from this catalog")
+    path = catalog / "content" / "papers" / f"{Q_VLM}.yaml"
+    path.write_text(path.read_text() + "hidden: true\n")
+    assert run(catalog, "build") == 0
+    assert not (catalog / "site" / "papers" / f"{Q_VLM}.html").exists()
+    assert not (catalog / "site" / "papers" / "stray.html").exists()
+    assert snapshot(catalog / "site") == clean_copy(catalog, tmp_path)
+
+
+def test_build_cut_off_while_moving_files_in_is_finished_by_the_next(catalog: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert run(catalog) == 0
+    before = snapshot(catalog / "site")
+    about = catalog / "content" / "pages" / "about.md"
+    original_text = about.read_text()
+    about.write_text("# About\n\nChanged.\n")
+    moved = []
+
+    def failing_replace(source: str, target: str) -> None:
+        moved.append(target)
+        if len(moved) > 1:
+            raise KeyboardInterrupt("cut off")
+        original(source, target)
+
+    original = os.replace
+    monkeypatch.setattr(output.os, "replace", failing_replace)
+    with pytest.raises(KeyboardInterrupt):
+        run(catalog, "build")
+    monkeypatch.undo()
+    about.write_text(original_text)  # back to the inputs of the last complete build
+    assert run(catalog, "build") == 0
+    assert snapshot(catalog / "site") == before

@@ -58,7 +58,7 @@ def test_typing_shows_ranked_results_that_lead_to_the_paper(page, site_origin: s
     first_title = page.locator("#search-results .card-title a").first.inner_text()
     assert "quantiz" in first_title.lower()
     page.locator("#search-results .card-title a").first.click()
-    page.wait_for_url("**/papers/*/")
+    page.wait_for_url("**/papers/*.html")
     assert page.locator("main h1").inner_text() == first_title
     assert page.problems == []
 
@@ -154,7 +154,7 @@ def test_a_sample_of_words_through_the_real_page(page, site_origin: str, built_s
         found = count(settle(page, word))
         shown = set(results(page))
         for slug in by_word[word]:
-            assert f"/papershelf/papers/{slug}/" in shown or found > 10, (word, slug)
+            assert f"/papershelf/papers/{slug}.html" in shown or found > 10, (word, slug)
     assert page.problems == []
 
 

@@ -19,7 +19,7 @@ Q_VLM = "q-vlm-post-training-quantization-for-large-vision-language-models"
 
 def test_pages_of_the_sample_catalog(built_site: Path) -> None:
     site = built_site / "site"
-    assert len(list((site / "papers").glob("*/index.html"))) == 371
+    assert len(list((site / "papers").glob("*.html"))) == 371
     assert (site / "index.html").exists() and (site / "404.html").exists()
     assert len(list((site / "listings").glob("*/index.html"))) == 3
     tags = list((site / "tags").glob("*/index.html"))
@@ -28,10 +28,10 @@ def test_pages_of_the_sample_catalog(built_site: Path) -> None:
     home = (site / "index.html").read_text()
     assert "371 papers" in home and home.count('class="card"') == 50
     assert "Utilizing BERT for Information Retrieval" in home  # first paper of the newest dump
-    paper = (site / "papers" / Q_VLM / "index.html").read_text()
+    paper = (site / "papers" / f"{Q_VLM}.html").read_text()
     assert '<meta name="citation_title" content="Q-VLM: Post-training Quantization for Large Vision-Language Models">' in paper
     assert 'href="https://github.com/ChangyuanWang17/QVLM"' in paper and "button-code" in paper
-    assert '<link rel="canonical" href="https://example.github.io/papershelf/papers/' + Q_VLM + '/">' in paper
+    assert '<link rel="canonical" href="https://example.github.io/papershelf/papers/' + Q_VLM + '.html">' in paper
     assert paper.count("/papershelf/papers/") >= 5 + 1  # related papers and canonical
     assert 'href="/papershelf/tags/quantization/"' in paper
 
@@ -68,13 +68,13 @@ def test_feeds_sitemap_and_data(built_site: Path) -> None:
     tag_feed = ET.parse(site / "tags" / "quantization" / "feed.xml").getroot()
     assert all("Quantization" in [c.get("label") for c in e.findall(f"{atom}category")] for e in tag_feed.findall(f"{atom}entry"))
     urls = [loc.text for loc in ET.parse(site / "sitemap.xml").getroot().iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
-    assert f"https://example.github.io/papershelf/papers/{Q_VLM}/" in urls and len(urls) == len(set(urls))
+    assert f"https://example.github.io/papershelf/papers/{Q_VLM}.html" in urls and len(urls) == len(set(urls))
     assert "Sitemap: https://example.github.io/papershelf/sitemap.xml" in (site / "robots.txt").read_text()
     papers = json.loads((site / "papers.json").read_text())
     assert len(papers) == 371
     q_vlm = next(p for p in papers if p["slug"] == Q_VLM)
     assert set(q_vlm) == {"id", "slug", "url", "title", "short_name", "abstract", "tags", "links", "sources", "first_seen"}
-    assert q_vlm["url"] == f"https://example.github.io/papershelf/papers/{Q_VLM}/"
+    assert q_vlm["url"] == f"https://example.github.io/papershelf/papers/{Q_VLM}.html"
 
 
 HOSTILE = {
@@ -96,7 +96,7 @@ def test_hostile_text_is_escaped_everywhere(catalog: Path) -> None:
     everything = "\n".join(p.read_text() for p in site.rglob("*") if p.suffix in (".html", ".xml"))
     for needle in ("<script>alert", "<img src=x", "<svg", 'onerror="alert', 'onclick="alert', 'href="javascript:'):
         assert needle not in everything, needle
-    page = (site / "papers" / Q_VLM / "index.html").read_text()
+    page = (site / "papers" / f"{Q_VLM}.html").read_text()
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Friends" in page
     assert "<strong>bold</strong>" in page
     assert json.loads((site / "papers.json").read_text())  # still valid JSON
@@ -110,7 +110,7 @@ def test_hidden_papers_appear_nowhere(catalog: Path) -> None:
     path.write_text(path.read_text() + "hidden: true\n")
     assert run(catalog, "build") == 0
     site = catalog / "site"
-    assert not (site / "papers" / Q_VLM).exists()
+    assert not (site / "papers" / f"{Q_VLM}.html").exists()
     for file in site.rglob("*"):
         if file.is_file():
             assert Q_VLM not in file.read_text(errors="ignore"), file
