@@ -156,7 +156,7 @@ def first_search_bytes(site: Path, word: str, shown: int = 10) -> dict:
     """What the first search for `word` downloads at most: the manifest, the shards the
     browser picks for it, and one document chunk per result shown (an upper bound: results
     often share chunks). Raw and gzip-compressed, as a static host would serve them."""
-    from papershelf.search_index import index_term, normalize_word
+    from papershelf.analysis import index_term, normalize_word
 
     manifest_path = next((site / "search").glob("manifest.*.json"))
     manifest = json.loads(manifest_path.read_text())

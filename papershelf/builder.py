@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from papershelf.cache import Cache, FileDigests, sha256
 from papershelf.catalog import Catalog, build_catalog
@@ -32,8 +32,15 @@ from papershelf.output import StagedSite, site_files
 from papershelf.pages import Page, content_page_slug, paper_path, plan_site
 from papershelf.paper import Paper
 from papershelf.render import Assets, make_environment, render_page
-from papershelf.search_index import SearchFiles, search_files
 from papershelf.store import Store, load_store
+
+if TYPE_CHECKING:
+    from papershelf.analysis import PaperTerms
+    from papershelf.search_index import SearchFiles
+
+# The catalog-wide stages (analysis, related papers, search index) need numpy and scipy, a
+# third of a second to import: they are imported where used, so that a build with nothing
+# to do never pays for them.
 
 RESERVED_SLUGS = frozenset({"papers", "tags", "listings", "search", "assets", "page"})
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -73,18 +80,23 @@ def build_time() -> str:
     return datetime.fromtimestamp(epoch, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def paper_text(paper: Paper) -> str:
-    """What related papers are computed from: the title counts twice."""
-    return f"{paper.title}\n{paper.title}\n{paper.abstract}"
+def compute_related(papers: list[Paper], analysed: list[PaperTerms], count: int) -> dict[str, list[Paper]]:
+    from papershelf.analysis import term_table
+    from papershelf.related import related_papers, term_counts
 
-
-def compute_related(papers: list[Paper], count: int) -> dict[str, list[Paper]]:
-    # Imported here: numpy, scipy and scikit-learn take most of a second to import, which a
-    # build with nothing new (that never gets this far) should not pay.
-    from papershelf.related import related_papers
-
-    neighbours = related_papers([paper_text(p) for p in papers], count)
+    neighbours = related_papers(term_counts(term_table(analysed)), count)
     return {paper.id: [papers[i] for i in indices] for paper, indices in zip(papers, neighbours)}
+
+
+def analyse_catalog(catalog: Catalog, store: Store, cache: Cache) -> list[PaperTerms]:
+    """Every visible paper's terms, newest first; analysed once per version of its file."""
+    from papershelf.analysis import analyze_all
+
+    known = cache.paper_terms()
+    keys = [store.digests.get(paper.id, "") for paper in catalog.papers]
+    analysed = analyze_all(catalog.papers, known, keys)
+    known.save(set(store.digests.values()))
+    return analysed
 
 
 def load_content_pages(folder: Path) -> list[tuple[str, str, object]]:
@@ -210,7 +222,12 @@ def plan_outputs(
     return outputs
 
 
-def build(settings: Settings, clean: bool = False, progress: Callable[[str, int, int], None] | None = None) -> BuildReport:
+def build(
+    settings: Settings,
+    clean: bool = False,
+    progress: Callable[[str, int, int], None] | None = None,
+    cache: Cache | None = None,
+) -> BuildReport:
     """Build the site. Incremental unless `clean`; both give the same bytes."""
     report = BuildReport()
     clock = time.perf_counter()
@@ -221,7 +238,7 @@ def build(settings: Settings, clean: bool = False, progress: Callable[[str, int,
         report.seconds[stage] = now - clock
         clock = now
 
-    cache = Cache(settings.cache_dir)
+    cache = cache if cache is not None else Cache(settings.cache_dir)
     state = cache.load_state()  # a clean build still reuses the input file digests
     if clean:
         state.stamp = ""
@@ -238,9 +255,13 @@ def build(settings: Settings, clean: bool = False, progress: Callable[[str, int,
     catalog = load_catalog(settings, store)
     content_pages = load_content_pages(settings.content_dir / "pages")
     lap("load")
-    related = compute_related(catalog.papers, settings.site.related_count)
+    analysed = analyse_catalog(catalog, store, cache)
+    lap("analyse")
+    related = compute_related(catalog.papers, analysed, settings.site.related_count)
     lap("related")
-    search = search_files(catalog)
+    from papershelf.search_index import search_files
+
+    search = search_files(catalog, analysed)
     lap("index")
     pages = plan_site(catalog, related, content_pages, settings.site.papers_per_page, search.manifest_path)
     outputs = plan_outputs(settings, catalog, store, collect_assets(settings), search, pages, state.files)

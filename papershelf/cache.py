@@ -23,6 +23,7 @@ from typing import Any
 from papershelf.yamlio import write_atomic
 
 FORMAT = 1
+LOG_HEADER = ("papershelf pickle log", 1)
 
 
 def sha256(data: bytes) -> str:
@@ -90,16 +91,13 @@ class BuildState:
 class Cache:
     def __init__(self, folder: Path):
         self.folder = folder
-        self._parsed: dict[str, Any] | None = None
-        self._parsed_dirty = False
+        self._parsed: PickleLog | None = None
+        self._terms: PickleLog | None = None
+        self._state: BuildState | None = None
 
     @property
     def state_path(self) -> Path:
         return self.folder / "build-state.json"
-
-    @property
-    def parsed_path(self) -> Path:
-        return self.folder / "parsed.pickle"
 
     @property
     def tag_rules_path(self) -> Path:
@@ -141,7 +139,13 @@ class Cache:
         return self._read_json(self.pending_path).get("paths") if self.pending_path.exists() else None
 
     def load_state(self) -> BuildState:
-        """The stamp and file digests: all a build with nothing new needs to read."""
+        """The stamp and file digests: all a build with nothing new needs to read. Read once:
+        an ingest and the build after it share what the ingest learned of new files."""
+        if self._state is None:
+            self._state = self._read_state()
+        return self._state
+
+    def _read_state(self) -> BuildState:
         data = self._read_json(self.state_path)
         if "stamp" not in data or "files" not in data:
             return BuildState()
@@ -175,34 +179,67 @@ class Cache:
         data = {"format": FORMAT, "stamp": state.stamp, "files": state.files.known}
         write_atomic(self.state_path, json.dumps(data, separators=(",", ":")))
         self.pending_path.unlink(missing_ok=True)
+        self._state = state
 
-    def parsed(self) -> dict[str, Any]:
-        """Digest of a file's text -> the object parsed from it."""
+    def parsed(self) -> PickleLog:
+        """Digest of a paper file's text -> the paper parsed from it."""
         if self._parsed is None:
-            try:
-                with self.parsed_path.open("rb") as handle:
-                    loaded = pickle.load(handle)
-                self._parsed = loaded if isinstance(loaded, dict) and loaded.get("format") == FORMAT else {}
-            except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
-                self._parsed = {}
-            self._parsed.setdefault("format", FORMAT)
+            self._parsed = PickleLog(self.folder / "parsed.pickle")
         return self._parsed
 
-    def remember_parsed(self, digest: str, value: Any) -> None:
-        self.parsed()[digest] = value
-        self._parsed_dirty = True
+    def paper_terms(self) -> PickleLog:
+        """Digest of a paper file's text -> the paper's analysed terms."""
+        if self._terms is None:
+            self._terms = PickleLog(self.folder / "terms.pickle")
+        return self._terms
 
-    def forget_unused_parsed(self, used: set[str]) -> None:
-        parsed = self.parsed()
-        for digest in [d for d in parsed if d != "format" and d not in used]:
-            del parsed[digest]
-            self._parsed_dirty = True
 
-    def save_parsed(self) -> None:
-        if self._parsed_dirty and self._parsed is not None:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            tmp = self.parsed_path.with_suffix(f".{os.getpid()}.tmp")
+class PickleLog(dict):
+    """A dict kept in one file as a series of pickled batches: saving appends what was added
+    since loading, so a build that adds 200 papers to 100,000 writes 200 entries, not the
+    whole catalog. The file is rewritten whole when most of it is stale."""
+
+    def __init__(self, path: Path):
+        super().__init__()
+        self.path = path
+        self.stored = 0  # entries in the file, stale ones included
+        self.added: dict[str, Any] = {}
+        self.readable = False  # a missing, older or damaged file is rewritten, never appended to
+        try:
+            with path.open("rb") as handle:
+                if pickle.load(handle) != LOG_HEADER:
+                    return
+                self.readable = True
+                while True:
+                    batch = pickle.load(handle)
+                    self.stored += len(batch)
+                    super().update(batch)
+        except EOFError:
+            pass
+        except (OSError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
+            self.clear()
+            self.readable = False
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        super().__setitem__(key, value)
+        self.added[key] = value
+
+    def save(self, used: set[str]) -> None:
+        """Append the new entries; rewrite the file with only the `used` ones when more than
+        half of it would be stale."""
+        live = {key: value for key, value in self.items() if key in used}
+        if not self.readable or self.stored + len(self.added) > 2 * len(live) + 1000:
+            self.clear()
+            self.update(live)
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
             with tmp.open("wb") as handle:
-                pickle.dump(self._parsed, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, self.parsed_path)
-            self._parsed_dirty = False
+                pickle.dump(LOG_HEADER, handle)
+                pickle.dump(live, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, self.path)
+            self.stored, self.readable = len(live), True
+        elif self.added:
+            with self.path.open("ab") as handle:
+                pickle.dump(self.added, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            self.stored += len(self.added)
+        self.added = {}

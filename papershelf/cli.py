@@ -15,6 +15,7 @@ from papershelf.bench import run_bench
 from papershelf.builder import build
 from papershelf.config import Settings, load_config
 from papershelf.errors import PapershelfError
+from papershelf.cache import Cache
 from papershelf.ingest import dump_paths, run_ingest
 from papershelf.linkcheck import broken_links
 from papershelf.progress import progress_for
@@ -25,11 +26,12 @@ from papershelf.serve import start_preview
 REPORTS: dict[str, dict] = {}
 
 
-def _ingest(settings: Settings, dumps: list[Path] | None = None) -> int:
+def _ingest(settings: Settings, dumps: list[Path] | None = None, cache: Cache | None = None) -> int:
     """Ingest named dumps (always re-read), or the new and changed dumps of dumps/."""
     started = time.perf_counter()
     paths = dumps if dumps else dump_paths(settings.dumps_dir)
-    report = run_ingest(settings.content_dir, paths, settings.tagger(), skip_known=not dumps, cache_dir=settings.cache_dir)
+    cache = cache if cache is not None else Cache(settings.cache_dir)
+    report = run_ingest(settings.content_dir, paths, settings.tagger(), skip_known=not dumps, cache=cache)
     REPORTS["ingest"] = {
         "dumps_read": len(report.dumps_read),
         "new": report.new,
@@ -45,8 +47,8 @@ def _ingest(settings: Settings, dumps: list[Path] | None = None) -> int:
     return 1 if report.errors else 0
 
 
-def _build(settings: Settings, clean: bool = False) -> int:
-    report = build(settings, clean=clean, progress=progress_for(sys.stderr))
+def _build(settings: Settings, clean: bool = False, cache: Cache | None = None) -> int:
+    report = build(settings, clean=clean, progress=progress_for(sys.stderr), cache=cache)
     REPORTS["build"] = dataclasses.asdict(report) | {"seconds": {k: round(v, 3) for k, v in report.seconds.items()}}
     print(report.summary())
     return 0
@@ -63,7 +65,13 @@ def _add(settings: Settings, paths: list[str], clean: bool) -> int:
         if source.resolve() != target.resolve():
             shutil.copyfile(source, target)
             print(f"add: {source} → {target}")
-    return max(_ingest(settings), _build(settings, clean))
+    return _update(settings, clean)
+
+
+def _update(settings: Settings, clean: bool = False) -> int:
+    """Ingest what is new, then build; both share one cache, read once."""
+    cache = Cache(settings.cache_dir)
+    return max(_ingest(settings, cache=cache), _build(settings, clean, cache=cache))
 
 
 def _check(settings: Settings) -> int:
@@ -77,8 +85,7 @@ def _check(settings: Settings) -> int:
 def _serve(settings: Settings, port: int) -> int:
     def rebuild() -> None:
         try:
-            _ingest(settings)
-            _build(settings)
+            _update(settings)
         except PapershelfError as error:  # keep serving the last good site
             print(f"error: {error}", file=sys.stderr)
 
@@ -150,7 +157,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             return _check(settings)
         if args.command == "serve":
             return _serve(settings, args.port)
-        return max(_ingest(settings), _build(settings, args.clean))
+        return _update(settings, args.clean)
     except PapershelfError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -145,12 +145,11 @@ def dump_paths(dumps_dir: Path) -> list[Path]:
 
 
 def run_ingest(
-    content_dir: Path, paths: list[Path], tagger: Tagger, skip_known: bool, cache_dir: Path | None = None
+    content_dir: Path, paths: list[Path], tagger: Tagger, skip_known: bool, cache: Cache | None = None
 ) -> IngestReport:
     """Read dumps and update the store on disk. Dumps that cannot be read are refused one by
     one; a bad content file stops everything before anything is written. With nothing new
     to read and the same tag rules as last time, the store is not even loaded."""
-    cache = Cache(cache_dir) if cache_dir is not None else None
     retag_all = cache is None or cache.tag_rules() != tagger.digest
     known = {record.name: record.sha256 for record in load_ledger(content_dir)}
     # Digests of dump files, reused while a file's size and modification time stay the same.
@@ -173,7 +172,7 @@ def run_ingest(
         with os.scandir(content_dir / PAPERS_DIR) as entries:
             report.unchanged = sum(1 for entry in entries if entry.name.endswith(".yaml"))
         return report
-    store = load_store(content_dir, cache)
+    store = load_store(content_dir, cache, cache.load_state().files if cache is not None else None)
     merged, changed = ingest(store, dumps, tagger, retag_all)
     merged.errors, merged.dumps_skipped = report.errors, report.dumps_skipped
     merged.files_written = save_store(store, changed, cache)["written"]

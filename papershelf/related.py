@@ -1,6 +1,9 @@
 """Related papers: TF-IDF cosine similarity over title and abstract, for the whole catalog
 at once, with no quadratic step.
 
+The words are the ones search uses (accents folded, stemmed; see `analysis.py`), the title
+counting twice, English function words and words in more than half the papers left out.
+
 All-pairs similarity is quadratic. Instead each paper keeps only its strongest terms, and
 each term keeps only the papers where it weighs most; candidates are the papers reached
 through those capped postings. The work is then linear in the number of papers (at most
@@ -10,13 +13,71 @@ pruned vectors, which keeps the neighbours a full comparison would rank first.
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
+
+from papershelf.analysis import ABSTRACT, TITLE, TermTable, index_term
 
 TERMS_PER_PAPER = 24
 PAPERS_PER_TERM = 200
 ROWS_PER_CHUNK = 4096
+MAX_DOCUMENT_SHARE = 0.5
+
+
+# English function words: they say nothing about what a paper is about. The most common
+# ones would be dropped anyway for being in more than half the papers; the rest are rarer
+# but just as empty.
+STOP_WORDS = """
+a about above across after again against all almost along already also although always am
+among an and another any anyone anything are around as at be because been before being
+below between both but by can cannot could did do does doing done down during each either
+else enough etc even ever every for from further had has have having he her here hers
+herself him himself his how however i if in into is it its itself just least less many may
+me might more most much must my myself neither never nevertheless no nor not now of off
+often on once one only onto or other others otherwise our ours ourselves out over own per
+perhaps rather same several she should since so some something sometimes still such than
+that the their theirs them themselves then there thereby therefore these they this those
+though through throughout thus to together too toward towards under until up upon us very
+via was we well were what whatever when whenever where whereas wherever whether which while
+who whoever whole whom whose why will with within without would yet you your yours
+yourself yourselves
+""".split()
+
+
+@cache
+def stop_terms() -> frozenset[str]:
+    return frozenset(index_term(word) for word in STOP_WORDS)
+
+
+def term_counts(table: TermTable) -> sparse.csr_matrix:
+    """Papers × terms: how often each term is in the title (twice) and the abstract."""
+    title, abstract = table.field == TITLE, table.field == ABSTRACT
+    rows = title | abstract
+    weight = np.where(title, 2, 1)[rows] * table.count[rows]
+    shape = (len(table.lengths), len(table.vocabulary))
+    counts = sparse.csr_matrix((weight.astype(np.float64), (table.doc[rows], table.term[rows])), shape=shape)
+    stopped = [number for term, number in table.vocabulary.items() if term in stop_terms()]
+    keep = np.ones(shape[1])
+    keep[stopped] = 0
+    return (counts @ sparse.diags(keep)).tocsr()
+
+
+def tfidf(counts: sparse.csr_matrix) -> sparse.csr_matrix:
+    """Sublinear term frequency times smoothed inverse document frequency; terms in more
+    than MAX_DOCUMENT_SHARE of the papers weigh nothing."""
+    counts = counts.tocsr()
+    counts.eliminate_zeros()
+    papers = counts.shape[0]
+    frequency = np.bincount(counts.indices, minlength=counts.shape[1])
+    idf = np.log((1 + papers) / (1 + frequency)) + 1
+    idf[frequency > MAX_DOCUMENT_SHARE * papers] = 0
+    weights = counts.copy()
+    weights.data = 1 + np.log(weights.data)
+    weights = (weights @ sparse.diags(idf)).tocsr()
+    weights.eliminate_zeros()
+    return weights
 
 
 def _top_per_row(matrix: sparse.csr_matrix, keep: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -43,27 +104,43 @@ def _normalize_rows(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
     return sparse.diags(1.0 / norms) @ matrix
 
 
-def related_papers(texts: list[str], count: int) -> list[list[int]]:
-    """For each text, the indices of the `count` most similar other texts, best first."""
-    if count == 0 or len(texts) < 2:
-        return [[] for _ in texts]
-    vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True, max_df=0.5, dtype=np.float64)
-    try:
-        weights = vectorizer.fit_transform(texts)
-    except ValueError:  # every text empty or made of stop words
-        return [[] for _ in texts]
-    pruned = _normalize_rows(_keep_top_per_row(weights, TERMS_PER_PAPER)).tocsr()
+def related_papers(counts: sparse.csr_matrix, count: int) -> list[list[int]]:
+    """For each paper (row of term counts), the rows of the `count` most similar other
+    papers, best first."""
+    papers = counts.shape[0]
+    if papers >= 1 << _COLUMN_BITS:
+        raise ValueError(f"related papers are computed for at most {1 << _COLUMN_BITS:,} papers")
+    if count == 0 or papers < 2:
+        return [[] for _ in range(papers)]
+    pruned = _normalize_rows(_keep_top_per_row(tfidf(counts), TERMS_PER_PAPER)).tocsr()
     postings = _keep_top_per_row(pruned.T.tocsr(), PAPERS_PER_TERM).T.tocsr()
     result: list[list[int]] = []
-    for start in range(0, len(texts), ROWS_PER_CHUNK):
+    for start in range(0, papers, ROWS_PER_CHUNK):
         scores = (pruned[start : start + ROWS_PER_CHUNK] @ postings.T).tocsr()
-        for offset in range(scores.shape[0]):
-            row = start + offset
-            lo, hi = scores.indptr[offset], scores.indptr[offset + 1]
-            # Rounded so that float noise cannot reorder ties; a paper is not its own neighbour.
-            cols, vals = scores.indices[lo:hi], np.round(scores.data[lo:hi], 9)
-            mask = (cols != row) & (vals > 0)
-            cols, vals = cols[mask], vals[mask]
-            order = np.lexsort((cols, -vals))[:count]
-            result.append([int(c) for c in cols[order]])
+        result += _best_per_row(scores, start, count)
     return result
+
+
+# Candidates are ranked by one sort of int64 keys: row, then score (rounded to 9 decimals,
+# so that float noise cannot reorder ties), then column.
+_COLUMN_BITS, _SCORE_SCALE = 21, 10**9
+_SCORE_BITS = 30
+
+
+def _best_per_row(scores: sparse.csr_matrix, first_row: int, count: int) -> list[list[int]]:
+    """Each row's `count` best columns (highest score first, ties by column), leaving out
+    the row's own paper and zero scores."""
+    rows = np.repeat(np.arange(scores.shape[0], dtype=np.int64), np.diff(scores.indptr))
+    cols = scores.indices.astype(np.int64)
+    quantized = np.minimum(np.rint(scores.data * _SCORE_SCALE), _SCORE_SCALE).astype(np.int64)
+    keep = (cols != rows + first_row) & (quantized > 0)
+    rows, cols, quantized = rows[keep], cols[keep], quantized[keep]
+    keys = np.sort((rows << (_SCORE_BITS + _COLUMN_BITS)) | ((_SCORE_SCALE - quantized) << _COLUMN_BITS) | cols)
+    rows = keys >> (_SCORE_BITS + _COLUMN_BITS)
+    per_row = np.bincount(rows, minlength=scores.shape[0])
+    starts = np.r_[0, np.cumsum(per_row)[:-1]]
+    rank = np.arange(len(keys)) - starts[rows]
+    chosen = keys[rank < count] & ((1 << _COLUMN_BITS) - 1)
+    bounds = np.r_[0, np.cumsum(np.minimum(per_row, count))].tolist()
+    neighbours = chosen.tolist()
+    return [neighbours[bounds[i] : bounds[i + 1]] for i in range(scores.shape[0])]

@@ -1,17 +1,16 @@
-"""The search index: built with lunr.py, queried in the browser by lunr.js.
-
-Words. Both sides must cut and normalize words identically, or a word on a page would not
-find its paper. Lunr's trimmers differ between Python (Unicode `\\w`) and JavaScript (ASCII
-`\\w`), so both use the same step instead: fold accents (NFKD, marks dropped), trim what is
-not a letter or digit from both ends, then Porter-stem. It is written twice, here and in
-`static/search.js`; the whole-vocabulary test proves the two agree. Stop words are kept:
-every word of a paper, typed alone, finds it.
+"""The search index: built with lunr.py's scoring, queried in the browser by lunr.js.
 
 Shards. One lunr index over every abstract grows past what a first search should download,
 so the postings are split by the first two characters of each term, and big shards again
 by longer prefixes: a query loads the manifest, the shard of each of its words, and the
-documents of the results it shows. A shard carries each term's global index and BM25 weights exactly as lunr.py computed them,
-and the browser turns it back into a lunr.js index, so scores equal the unsplit index's.
+documents of the results it shows. A shard carries each term's global index and BM25
+weights exactly as lunr.py computes them, and the browser turns it back into a lunr.js
+index, so scores equal the unsplit index's.
+
+Words are analysed in `analysis.py`; here the catalog-wide part of lunr's builder (BM25 over
+every paper's term counts) is done with array arithmetic instead of lunr.py's per-token
+objects, and `build_index` keeps lunr.py's own builder as the reference the tests hold
+it to.
 """
 
 from __future__ import annotations
@@ -19,59 +18,26 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import re
-import unicodedata
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import lru_cache
+from typing import TypeVar
 
+import numpy as np
 from lunr.builder import Builder
 from lunr.index import Index
 from lunr.pipeline import Pipeline
-from lunr.stemmer import PorterStemmer, stemmer
+from lunr.stemmer import stemmer
 
+from papershelf.analysis import FIELD_NAMES, FIELDS, PaperTerms, TermTable, index_term, search_fields, term_table
 from papershelf.catalog import Catalog
 from papershelf.paper import Paper
 
-FIELDS = (("title", 10), ("short_name", 5), ("tags", 3), ("abstract", 1))
-FIELD_NAMES = tuple(name for name, _ in FIELDS)
 DOCS_PER_CHUNK = 8
 SHARD_KEY_LENGTH = 2
 SHARD_BYTES = 48_000  # split shards above this size (raw JSON), so a word downloads little
 MAX_KEY_LENGTH = 8
-
-
-def normalize_word(word: str) -> str:
-    """Accents folded, then non-letters and non-digits trimmed from both ends."""
-    folded = "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.category(c).startswith("M"))
-    start, end = 0, len(folded)
-    while start < end and not folded[start].isalnum():
-        start += 1
-    while end > start and not folded[end - 1].isalnum():
-        end -= 1
-    return folded[start:end]
-
-
-class LunrJsStemmer(PorterStemmer):
-    """lunr.py's Porter stemmer with lunr.js's step 1c, where they differ: a final y becomes i
-    only after a consonant that has at least one letter before it (`happy` → `happi`, but
-    `key` stays `key`, where lunr.py would give `kei`)."""
-
-    _STEP_1C = re.compile(r"^(.+?[^aeiou])y$")
-
-    def step1c(self) -> None:
-        if self._STEP_1C.match(self.b[self.k0 : self.k + 1]):
-            self.b = self.b[: self.k] + "i" + self.b[self.k + 1 :]
-
-
-_stemmer = LunrJsStemmer()
-
-
-@lru_cache(maxsize=1 << 20)
-def index_term(word: str) -> str:
-    """The term a (lower-cased) word is indexed under; '' for a word with no letter or digit."""
-    normalized = normalize_word(word)
-    return _stemmer.stem(normalized) if normalized else ""
+K1, B = 1.2, 0.75  # lunr's BM25 parameters
+T = TypeVar("T")
 
 
 def papershelf_analyze(token, i=None, tokens=None):
@@ -86,19 +52,10 @@ def shard_key(term: str) -> str:
     return term[:SHARD_KEY_LENGTH]
 
 
-def search_fields(paper: Paper) -> dict[str, str]:
-    return {
-        "title": paper.title,
-        "short_name": paper.short_name or "",
-        "tags": " ".join(paper.tags),
-        "abstract": paper.abstract,
-    }
-
-
-def search_order(papers_newest_first: list[Paper]) -> list[Paper]:
-    """Papers in the order that gives them their refs: oldest first, so a new dump appends
-    refs and the document chunks of older papers stay the same."""
-    return papers_newest_first[::-1]
+def search_order(newest_first: list[T]) -> list[T]:
+    """Papers (or their terms) in the order that gives them their refs: oldest first, so a
+    new dump appends refs and the document chunks of older papers stay the same."""
+    return newest_first[::-1]
 
 
 def build_index(papers: list[Paper]) -> Index:
@@ -111,121 +68,95 @@ def build_index(papers: list[Paper]) -> Index:
     for name, boost in FIELDS:
         builder.field(name, boost=boost)
     for ref, paper in enumerate(papers):
-        builder.add(dict(search_fields(paper), ref=str(ref)))
+        builder.add(dict(zip(FIELD_NAMES, search_fields(paper)), ref=str(ref)))
     return builder.build()
-
-
-# lunr.py's tokenizer splits on these characters, after lower-casing.
-_SEPARATORS = re.compile(r"[ \t\n\r\f\v\xa0\-]+")
-K1, B = 1.2, 0.75  # lunr's BM25 parameters
-
-
-def field_terms(text: str) -> list[str]:
-    """The terms lunr.py's Builder would index for a field: tokenizer, then our pipeline."""
-    terms = []
-    for word in _SEPARATORS.split(text.lower()):
-        if word:
-            term = index_term(word)
-            if term:
-                terms.append(term)
-    return terms
 
 
 @dataclass
 class Postings:
-    """What lunr.py's Builder computes, without its per-character tokenizer and per-token
-    objects: each term's index (in order of first appearance, as lunr numbers them) and,
-    per term and field, the refs that contain it with their BM25 weights, rounded as lunr
-    rounds them. Equal to lunr.py's output; the tests compare the two."""
+    """What lunr.py's Builder computes: each term's index (in order of first appearance, as
+    lunr numbers them) and, per term and field, the refs that contain it with their BM25
+    weights in thousandths (lunr rounds weights to three decimals, so this is exact)."""
 
     term_index: dict[str, int]
-    postings: dict[str, list[list]]  # term -> [[field number, refs, weights], …]
+    postings: dict[str, list[list]]  # term -> [[field number, refs, thousandths], …]
 
 
-def build_postings(papers: list[Paper]) -> Postings:
-    term_index: dict[str, int] = {}
-    # per field: for each ref, the term -> frequency counts and the field length
-    counts: list[list[Counter]] = [[] for _ in FIELDS]
-    lengths: list[list[int]] = [[] for _ in FIELDS]
-    for paper in papers:
-        fields = search_fields(paper)
-        for number, (name, _) in enumerate(FIELDS):
-            terms = field_terms(fields[name])
-            for term in terms:
-                if term not in term_index:
-                    term_index[term] = len(term_index)
-            counts[number].append(Counter(terms))
-            lengths[number].append(len(terms))
-    document_count = len(papers)
-    refs_by_term: dict[str, list[list[int]]] = defaultdict(lambda: [[] for _ in FIELDS])
-    for number in range(len(FIELDS)):
-        for ref, counter in enumerate(counts[number]):
-            for term in counter:
-                refs_by_term[term][number].append(ref)
-    averages = [sum(lengths[number]) / document_count for number in range(len(FIELDS))]
+def bm25_thousandths(table: TermTable) -> np.ndarray:
+    """lunr's BM25 weight of every row of the table, times 1000 and rounded as lunr rounds
+    it. Same operations in the same order as lunr.py, so the same floating-point results."""
+    documents = len(table.lengths)
+    frequency = np.bincount(table.term, minlength=len(table.vocabulary)).tolist()  # lunr counts per field
+    idf = np.array([math.log(1 + abs((documents - n + 0.5) / (n + 0.5))) for n in frequency])
+    averages = np.array([int(total) / documents for total in table.lengths.sum(axis=0)])
+    boosts = np.array([boost for _, boost in FIELDS], dtype=np.float64)
+    tf = table.count.astype(np.float64)
+    length = table.lengths[table.doc, table.field].astype(np.float64)
+    score = idf[table.term] * ((K1 + 1) * tf) / (K1 * (1 - B + B * (length / averages[table.field])) + tf)
+    score = score * boosts[table.field]
+    scaled = score * 1000
+    thousandths = np.rint(scaled).astype(np.int64)
+    # Python's round(x, 3) rounds the exact binary value; where scaling by 1000 lands
+    # next to a half, let Python decide.
+    near_half = np.flatnonzero(np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6)
+    for i in near_half.tolist():
+        thousandths[i] = round(round(float(score[i]), 3) * 1000)
+    return thousandths
+
+
+def build_postings(analysed: list[PaperTerms]) -> Postings:
+    """lunr's postings for papers with these terms (refs are positions in the list)."""
+    table = term_table(analysed)
+    thousandths = bm25_thousandths(table)
+    order = np.argsort(table.term.astype(np.int64) * len(FIELDS) + table.field, kind="stable")
+    terms, fields, refs, weights = table.term[order], table.field[order], table.doc[order], thousandths[order]
+    group_starts = np.flatnonzero(np.r_[True, (terms[1:] != terms[:-1]) | (fields[1:] != fields[:-1])]) if len(order) else np.zeros(0, np.int64)
+    gaps = np.diff(refs, prepend=0)
+    gaps[group_starts] = refs[group_starts]
+    bounds = np.r_[group_starts, len(order)].tolist()
+    names = list(table.vocabulary)
+    gap_list, weight_list = gaps.tolist(), weights.tolist()
+    group_terms, group_fields = terms[group_starts].tolist(), fields[group_starts].tolist()
     postings: dict[str, list[list]] = {}
-    for term, per_field in refs_by_term.items():
-        with_term = sum(len(refs) for refs in per_field)
-        x = (document_count - with_term + 0.5) / (with_term + 0.5)
-        idf = math.log(1 + abs(x))
-        entry = []
-        for number, refs in enumerate(per_field):
-            if not refs:
-                continue
-            boost, average = FIELDS[number][1], averages[number]
-            weights = []
-            for ref in refs:
-                tf = counts[number][ref][term]
-                score = idf * ((K1 + 1) * tf) / (K1 * (1 - B + B * (lengths[number][ref] / average)) + tf)
-                score *= boost
-                score *= 1  # lunr's document boost
-                weights.append(round(score, 3))
-            entry.append([number, refs, weights])
-        postings[term] = entry
-    return Postings(term_index, postings)
+    for g, (term, number) in enumerate(zip(group_terms, group_fields)):
+        postings.setdefault(names[term], []).append([number, gap_list[bounds[g] : bounds[g + 1]], weight_list[bounds[g] : bounds[g + 1]]])
+    return Postings(table.vocabulary, postings)
 
 
-def encode_entry(term: str, term_index: int, entry: list[list]) -> list:
-    """A term in a shard file: refs as gaps from the previous ref, weights in thousandths
-    (lunr rounds them to three decimals, so this is exact): about half the bytes."""
-    fields = []
-    for number, refs, weights in entry:
-        gaps = [refs[0]] + [b - a for a, b in zip(refs, refs[1:])]
-        fields.append([number, gaps, [round(weight * 1000) for weight in weights]])
-    return [term, term_index, fields]
-
-
-def _split(prefix_length: int, group: list[tuple[str, list, int]]) -> dict[str, list]:
-    """Shard key -> entries: a group too big for one download is split by one more
+def _split(prefix_length: int, group: list[tuple[str, bytes]]) -> dict[str, list[bytes]]:
+    """Shard key -> encoded entries: a group too big for one download is split by one more
     character, until it fits or holds a single prefix."""
     key = group[0][0][:prefix_length]
-    if sum(size for _, _, size in group) <= SHARD_BYTES or prefix_length >= MAX_KEY_LENGTH:
-        return {key: [entry for _, entry, _ in group]}
-    by_prefix: dict[str, list] = defaultdict(list)
-    for item in group:
-        by_prefix[item[0][: prefix_length + 1]].append(item)
+    if sum(len(entry) for _, entry in group) <= SHARD_BYTES or prefix_length >= MAX_KEY_LENGTH:
+        return {key: [entry for _, entry in group]}
+    by_prefix: dict[str, list[tuple[str, bytes]]] = defaultdict(list)
+    for term, entry in group:
+        by_prefix[term[: prefix_length + 1]].append((term, entry))
     if len(by_prefix) == 1 and key in by_prefix:
-        return {key: [entry for _, entry, _ in group]}
-    shards: dict[str, list] = {}
+        return {key: [entry for _, entry in group]}
+    shards: dict[str, list[bytes]] = {}
     for prefix, items in by_prefix.items():
         if prefix == key:  # the term that is the whole prefix keeps the shorter key
-            shards[key] = [entry for _, entry, _ in items]
+            shards[key] = [entry for _, entry in items]
         else:
             shards.update(_split(prefix_length + 1, items))
     return shards
 
 
-def shards_of(index: Postings) -> dict[str, list]:
-    """Split the postings by the first SHARD_KEY_LENGTH characters of each term, and shards
-    bigger than SHARD_BYTES again by longer prefixes. A term lives in the shard of the
-    longest key that starts it (the browser finds it the same way)."""
-    groups: dict[str, list] = defaultdict(list)
+def shards_of(index: Postings) -> dict[str, bytes]:
+    """Shard key -> shard file. Terms are split by their first SHARD_KEY_LENGTH characters,
+    and shards bigger than SHARD_BYTES again by longer prefixes; a term lives in the shard of
+    the longest key that starts it (the browser finds it the same way). A term's entry is
+    `[term, term index, [[field, ref gaps, weights in thousandths], …]]`: refs as gaps from
+    the previous ref, about half the bytes."""
+    groups: dict[str, list[tuple[str, bytes]]] = defaultdict(list)
     for term in sorted(index.postings):
-        entry = encode_entry(term, index.term_index[term], index.postings[term])
-        groups[shard_key(term)].append((term, entry, len(_json(entry))))
-    shards: dict[str, list] = {}
+        groups[shard_key(term)].append((term, _json([term, index.term_index[term], index.postings[term]])))
+    head = b'{"fields":' + _json(FIELD_NAMES) + b',"terms":['
+    shards: dict[str, bytes] = {}
     for group in groups.values():
-        shards.update(_split(SHARD_KEY_LENGTH, group))
+        for key, entries in _split(SHARD_KEY_LENGTH, group).items():
+            shards[key] = head + b",".join(entries) + b"]}"
     return shards
 
 
@@ -246,7 +177,8 @@ class SearchFiles:
     index_bytes: int = 0
 
 
-def search_files(catalog: Catalog) -> SearchFiles:
+def search_files(catalog: Catalog, analysed: list[PaperTerms]) -> SearchFiles:
+    """The search files of a catalog whose papers (newest first) have these terms."""
     result = SearchFiles()
 
     def add(stem: str, data: bytes) -> str:
@@ -255,11 +187,7 @@ def search_files(catalog: Catalog) -> SearchFiles:
         return path
 
     papers = search_order(catalog.papers)
-    index = build_postings(papers)
-    shards = {
-        key: add(f"t/{key.encode('utf-8').hex()}", _json({"fields": FIELD_NAMES, "terms": terms}))
-        for key, terms in shards_of(index).items()
-    }
+    shards = {key: add(f"t/{key.encode('utf-8').hex()}", data) for key, data in shards_of(build_postings(search_order(analysed))).items()}
     tag_number = {tag.name: number for number, tag in enumerate(catalog.tags)}
     docs = [
         {
@@ -273,7 +201,11 @@ def search_files(catalog: Catalog) -> SearchFiles:
         for paper in papers
     ]
     chunks = [add(f"d/{i // DOCS_PER_CHUNK}", _json(docs[i : i + DOCS_PER_CHUNK])) for i in range(0, len(docs), DOCS_PER_CHUNK)]
-    tag_refs = [add(f"g/{number}", _json(sorted(r for r, d in enumerate(docs) if number in d["g"]))) for number in range(len(catalog.tags))]
+    refs_of_tag: list[list[int]] = [[] for _ in catalog.tags]
+    for ref, doc in enumerate(docs):
+        for number in doc["g"]:
+            refs_of_tag[number].append(ref)
+    tag_refs = [add(f"g/{number}", _json(sorted(set(refs)))) for number, refs in enumerate(refs_of_tag)]
     code_refs = add("code", _json([r for r, d in enumerate(docs) if d["c"]]))
     manifest = {
         "count": len(docs),

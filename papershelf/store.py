@@ -88,7 +88,7 @@ def _load_cached(path: Path, cache: Cache, digests: FileDigests) -> tuple[Paper,
         except UnicodeDecodeError:
             raise PapershelfError(path, "not UTF-8 text") from None
         paper = load_paper(path, text)
-        cache.remember_parsed(digest, paper)
+        cache.parsed()[digest] = paper
     return paper, digest
 
 
@@ -107,8 +107,7 @@ def load_store(root: Path, cache: Cache | None = None, digests: FileDigests | No
             raise PapershelfError(path, f"key 'id': {paper.id} is also the id of {other}.yaml")
         store.papers[paper.id] = paper
     if cache is not None:
-        cache.forget_unused_parsed(set(store.digests.values()))
-        cache.save_parsed()
+        cache.parsed().save(set(store.digests.values()))
     store.dumps = load_ledger(root)
     return store
 
@@ -172,8 +171,9 @@ def save_store(store: Store, changed: set[str] | None = None, cache: Cache | Non
     if cache is not None:
         for (_, paper), digest in zip(jobs, digests):
             if digest is not None:
-                cache.remember_parsed(digest, paper)
-        cache.save_parsed()
+                cache.parsed()[digest] = paper
+                store.digests[paper.id] = digest
+        cache.parsed().save(set(store.digests.values()))
     # The ledger goes last: if a run is interrupted, the dump is not marked as ingested
     # and the next run merges it again (merging is idempotent).
     ledger = to_yaml([record.model_dump(exclude_none=True) for record in store.dumps])

@@ -1,0 +1,181 @@
+"""The words of each paper, as search and related papers see them.
+
+Words. The search index and the browser must cut and normalize words identically, or a word
+on a page would not find its paper. Lunr's trimmers differ between Python (Unicode `\\w`)
+and JavaScript (ASCII `\\w`), so both use the same step instead: fold accents (NFKD, marks
+dropped), trim what is not a letter or digit from both ends, then Porter-stem. It is
+written twice, here and in `static/search-core.js`; the whole-vocabulary test proves the two
+agree. Stop words are kept: every word of a paper, typed alone, finds it.
+
+Analysing a paper's text is the dearest step per paper and depends on the paper alone, so
+it is done once per paper content (`PaperTerms`, kept in the cache under the digest of the
+paper's file). What depends on the whole catalog (document frequencies, average lengths)
+is array arithmetic over every paper's counts (`TermTable`).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+from lunr.stemmer import PorterStemmer
+
+from papershelf.paper import Paper
+
+# The fields search looks in, with lunr's boost of each: a word in a title counts most.
+FIELDS = (("title", 10), ("short_name", 5), ("tags", 3), ("abstract", 1))
+FIELD_NAMES = tuple(name for name, _ in FIELDS)
+TITLE, ABSTRACT = FIELD_NAMES.index("title"), FIELD_NAMES.index("abstract")
+
+
+def normalize_word(word: str) -> str:
+    """Accents folded, then non-letters and non-digits trimmed from both ends."""
+    folded = "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.category(c).startswith("M"))
+    start, end = 0, len(folded)
+    while start < end and not folded[start].isalnum():
+        start += 1
+    while end > start and not folded[end - 1].isalnum():
+        end -= 1
+    return folded[start:end]
+
+
+class LunrJsStemmer(PorterStemmer):
+    """lunr.py's Porter stemmer with lunr.js's step 1c, where they differ: a final y becomes i
+    only after a consonant that has at least one letter before it (`happy` → `happi`, but
+    `key` stays `key`, where lunr.py would give `kei`)."""
+
+    _STEP_1C = re.compile(r"^(.+?[^aeiou])y$")
+
+    def step1c(self) -> None:
+        if self._STEP_1C.match(self.b[self.k0 : self.k + 1]):
+            self.b = self.b[: self.k] + "i" + self.b[self.k + 1 :]
+
+
+_stemmer = LunrJsStemmer()
+
+
+@lru_cache(maxsize=1 << 20)
+def index_term(word: str) -> str:
+    """The term a (lower-cased) word is indexed under; '' for a word with no letter or digit."""
+    normalized = normalize_word(word)
+    return _stemmer.stem(normalized) if normalized else ""
+
+
+# lunr.py's tokenizer splits on these characters, after lower-casing.
+_SEPARATORS = re.compile(r"[ \t\n\r\f\v\xa0\-]+")
+
+
+def field_terms(text: str) -> list[str]:
+    """The terms lunr.py's Builder would index for a field: its tokenizer, then our pipeline."""
+    terms = []
+    for word in _SEPARATORS.split(text.lower()):
+        if word:
+            term = index_term(word)
+            if term:
+                terms.append(term)
+    return terms
+
+
+def search_fields(paper: Paper) -> tuple[str, ...]:
+    """The text of each of FIELDS."""
+    return (paper.title, paper.short_name or "", " ".join(paper.tags), paper.abstract)
+
+
+@dataclass(frozen=True)
+class PaperTerms:
+    """One paper's analysed fields: per field, its distinct terms in order of first
+    appearance (the order lunr numbers new terms in), their counts, and its length."""
+
+    terms: tuple[tuple[str, ...], ...]
+    counts: tuple[tuple[int, ...], ...]
+    lengths: tuple[int, ...]
+
+
+def analyze(paper: Paper) -> PaperTerms:
+    terms, counts, lengths = [], [], []
+    for text in search_fields(paper):
+        found = field_terms(text)
+        counter = Counter(found)
+        terms.append(tuple(counter))
+        counts.append(tuple(counter.values()))
+        lengths.append(len(found))
+    return PaperTerms(tuple(terms), tuple(counts), tuple(lengths))
+
+
+# Analysing many papers is shared between forked workers.
+PARALLEL_FROM = 4000
+_to_analyze: list[Paper] = []
+
+
+def _analyze_range(bounds: tuple[int, int]) -> list[PaperTerms]:
+    return [analyze(paper) for paper in _to_analyze[bounds[0] : bounds[1]]]
+
+
+def analyze_all(papers: list[Paper], known: dict[str, PaperTerms], keys: list[str]) -> list[PaperTerms]:
+    """Every paper's terms: from `known` (keyed by `keys`, the digests of the papers' files)
+    where it has them, else analysed, and added to `known`. An empty key is never cached."""
+    global _to_analyze
+    missing = [i for i, key in enumerate(keys) if not key or key not in known]
+    workers = os.cpu_count() or 1
+    if len(missing) < PARALLEL_FROM or workers < 2:
+        fresh = [analyze(papers[i]) for i in missing]
+    else:
+        _to_analyze = [papers[i] for i in missing]
+        step = -(-len(missing) // (workers * 4))
+        try:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                parts = pool.map(_analyze_range, [(i, i + step) for i in range(0, len(missing), step)])
+        finally:
+            _to_analyze = []
+        fresh = [terms for part in parts for terms in part]
+    for i, terms in zip(missing, fresh):
+        if keys[i]:
+            known[keys[i]] = terms
+    done = dict(zip(missing, fresh))
+    return [done[i] if i in done else known[keys[i]] for i in range(len(papers))]
+
+
+@dataclass
+class TermTable:
+    """Every (paper, field, term) of a list of papers with its count, as flat arrays in the
+    order lunr's builder meets them: by paper, then field, then first appearance."""
+
+    vocabulary: dict[str, int]  # term -> number, in order of first appearance
+    doc: np.ndarray  # int32: the paper's position in the list
+    field: np.ndarray  # int8: the field's position in FIELDS
+    term: np.ndarray  # int32: the term's number
+    count: np.ndarray  # int32: how often the term is in that field of that paper
+    lengths: np.ndarray  # int32, papers × fields: the field's length in terms
+
+    @property
+    def terms(self) -> list[str]:
+        return list(self.vocabulary)
+
+
+def term_table(analysed: list[PaperTerms]) -> TermTable:
+    vocabulary: dict[str, int] = {}
+    number = vocabulary.setdefault
+    term_ids: list[int] = []
+    counts: list[int] = []
+    sizes: list[int] = []
+    for paper in analysed:
+        for terms, field_counts in zip(paper.terms, paper.counts):
+            term_ids += [number(term, len(vocabulary)) for term in terms]
+            counts += field_counts
+            sizes.append(len(terms))
+    fields = len(FIELDS)
+    per_cell = np.asarray(sizes, dtype=np.int64)
+    return TermTable(
+        vocabulary=vocabulary,
+        doc=np.repeat(np.arange(len(analysed), dtype=np.int32), per_cell.reshape(-1, fields).sum(axis=1)) if analysed else np.zeros(0, np.int32),
+        field=np.repeat(np.tile(np.arange(fields, dtype=np.int8), len(analysed)), per_cell),
+        term=np.asarray(term_ids, dtype=np.int32),
+        count=np.asarray(counts, dtype=np.int32),
+        lengths=np.asarray([paper.lengths for paper in analysed], dtype=np.int32).reshape(-1, fields),
+    )
