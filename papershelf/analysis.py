@@ -16,6 +16,7 @@ is array arithmetic over every paper's counts (`TermTable`).
 from __future__ import annotations
 
 import multiprocessing
+from array import array
 import os
 import re
 import unicodedata
@@ -161,21 +162,20 @@ class TermTable:
 def term_table(analysed: list[PaperTerms]) -> TermTable:
     vocabulary: dict[str, int] = {}
     number = vocabulary.setdefault
-    term_ids: list[int] = []
-    counts: list[int] = []
-    sizes: list[int] = []
+    # C arrays, not lists: ten million Python ints would take hundreds of megabytes.
+    term_ids, counts, sizes = array("i"), array("i"), array("q")
     for paper in analysed:
         for terms, field_counts in zip(paper.terms, paper.counts):
-            term_ids += [number(term, len(vocabulary)) for term in terms]
-            counts += field_counts
+            term_ids.extend([number(term, len(vocabulary)) for term in terms])
+            counts.extend(field_counts)
             sizes.append(len(terms))
     fields = len(FIELDS)
-    per_cell = np.asarray(sizes, dtype=np.int64)
+    per_cell = np.frombuffer(sizes, dtype=np.int64) if sizes else np.zeros(0, np.int64)
     return TermTable(
         vocabulary=vocabulary,
-        doc=np.repeat(np.arange(len(analysed), dtype=np.int32), per_cell.reshape(-1, fields).sum(axis=1)) if analysed else np.zeros(0, np.int32),
+        doc=np.repeat(np.arange(len(analysed), dtype=np.int32), per_cell.reshape(-1, fields).sum(axis=1)),
         field=np.repeat(np.tile(np.arange(fields, dtype=np.int8), len(analysed)), per_cell),
-        term=np.asarray(term_ids, dtype=np.int32),
-        count=np.asarray(counts, dtype=np.int32),
+        term=np.array(term_ids, dtype=np.int32),
+        count=np.array(counts, dtype=np.int32),
         lengths=np.asarray([paper.lengths for paper in analysed], dtype=np.int32).reshape(-1, fields),
     )

@@ -16,6 +16,7 @@ import json
 import multiprocessing
 import os
 import re
+import resource
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -29,20 +30,22 @@ from papershelf.errors import PapershelfError
 from papershelf.fingerprint import Fingerprinter
 from papershelf.markup import render_markdown
 from papershelf.output import StagedSite, site_files
-from papershelf.pages import Page, content_page_slug, paper_path, plan_site
+from papershelf.pages import Page, content_page_slug, paper_path, plan_site, stable_parts
 from papershelf.paper import Paper
 from papershelf.render import Assets, make_environment, render_page
 from papershelf.store import Store, load_store
 
 if TYPE_CHECKING:
-    from papershelf.analysis import PaperTerms
+    from papershelf.analysis import PaperTerms, TermTable
     from papershelf.search_index import SearchFiles
 
 # The catalog-wide stages (analysis, related papers, search index) need numpy and scipy, a
 # third of a second to import: they are imported where used, so that a build with nothing
 # to do never pays for them.
 
-RESERVED_SLUGS = frozenset({"papers", "tags", "listings", "search", "assets", "page"})
+RESERVED_SLUGS = frozenset({"papers", "tags", "listings", "search", "assets", "page", "data", "sitemaps"})
+SITEMAP_URLS = 10_000  # per sitemap file (the protocol allows 50,000)
+DATA_PAPERS = 1_000  # papers per data file
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # lunr.js comes from the npm package installed by `npm ci`, never from a copy in the repo.
 LUNR_JS = PROJECT_ROOT / "node_modules" / "lunr" / "lunr.min.js"
@@ -62,6 +65,7 @@ class BuildReport:
     bytes: int = 0
     index_bytes: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
+    peak_mb: dict[str, int] = field(default_factory=dict)  # this process's peak memory after each stage
 
     def summary(self) -> str:
         stages = ", ".join(f"{name} {secs:.2f}s" for name, secs in self.seconds.items())
@@ -80,11 +84,11 @@ def build_time() -> str:
     return datetime.fromtimestamp(epoch, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def compute_related(papers: list[Paper], analysed: list[PaperTerms], count: int) -> dict[str, list[Paper]]:
-    from papershelf.analysis import term_table
+def compute_related(papers: list[Paper], table: TermTable, count: int) -> dict[str, list[Paper]]:
+    """Each paper's related papers; `papers` and `table` in the same order."""
     from papershelf.related import related_papers, term_counts
 
-    neighbours = related_papers(term_counts(term_table(analysed)), count)
+    neighbours = related_papers(term_counts(table), count)
     return {paper.id: [papers[i] for i in indices] for paper, indices in zip(papers, neighbours)}
 
 
@@ -120,7 +124,7 @@ def load_content_pages(folder: Path) -> list[tuple[str, str, object]]:
 
 
 def paper_record(paper: Paper, url: str) -> dict:
-    """A paper in papers.json: the public fields, for programs that want the catalog as data."""
+    """A paper in the data files: the public fields, for programs that want the catalog as data."""
     return {
         "id": paper.id,
         "slug": paper.slug,
@@ -133,6 +137,10 @@ def paper_record(paper: Paper, url: str) -> dict:
         "sources": [source.model_dump(exclude_none=True) for source in paper.sources],
         "first_seen": paper.first_seen,
     }
+
+
+def _json_file(data: object) -> bytes:
+    return json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8") + b"\n"
 
 
 def collect_assets(settings: Settings) -> Assets:
@@ -205,18 +213,30 @@ def plan_outputs(
     for path, title, papers in feeds:
         context = {"papers": papers[:size], "feed_path": path, "title": title}
         outputs[path] = Output(fingerprinter.of(common, "feed", build_time(), context), page_output("feed.xml", context))
-    listed = [p for p in pages if p.path != "404.html"]
-    outputs["sitemap.xml"] = Output(
-        fingerprinter.of(common, "sitemap", [p.path for p in listed]), page_output("sitemap.xml", {"pages": listed})
-    )
+    # The sitemap and the data files are split in parts of fixed size, the papers' parts
+    # counted from the oldest paper: a new dump changes the newest part only.
+    paper_urls = [paper_path(p.slug) for p in catalog.papers[::-1]]
+    other_urls = [p.url_path for p in pages if p.path != "404.html" and not p.path.startswith("papers/")]
+    sitemaps = [
+        (f"sitemaps/{kind}-{number}.xml", urls)
+        for kind, all_urls in (("pages", other_urls), ("papers", paper_urls))
+        for number, urls in enumerate(stable_parts(all_urls, SITEMAP_URLS), 1)
+    ]
+    for path, urls in sitemaps:
+        outputs[path] = Output(fingerprinter.of(common, "sitemap", urls), page_output("sitemap.xml", {"urls": urls}))
+    index = [path for path, _ in sitemaps]
+    outputs["sitemap.xml"] = Output(fingerprinter.of(common, "sitemap-index", index), page_output("sitemap-index.xml", {"sitemaps": index}))
     outputs["robots.txt"] = Output(fingerprinter.of(common, "robots"), page_output("robots.txt", {}))
     absolute_url = env.globals["absolute_url"]
 
-    def papers_json() -> bytes:
-        records = [paper_record(p, absolute_url(paper_path(p.slug))) for p in catalog.papers]
-        return json.dumps(records, ensure_ascii=False, indent=1).encode("utf-8") + b"\n"
+    def data_part(papers: list[Paper]) -> Callable[[], bytes]:
+        return lambda: _json_file([paper_record(p, absolute_url(paper_path(p.slug))) for p in papers])
 
-    outputs["papers.json"] = Output(fingerprinter.of(common, "papers.json", catalog.papers), papers_json)
+    parts = [(f"data/papers-{number}.json", papers) for number, papers in enumerate(stable_parts(catalog.papers[::-1], DATA_PAPERS), 1)]
+    for path, papers in parts:
+        outputs[path] = Output(fingerprinter.of(common, "data", papers), data_part(papers))
+    contents = {"papers": len(catalog.papers), "parts": [{"url": absolute_url(path), "papers": len(papers)} for path, papers in parts]}
+    outputs["papers.json"] = Output(sha256(_json_file(contents)), lambda: _json_file(contents))
     for path, data in {**clean_assets.files, **search.files}.items():
         outputs[path] = Output(sha256(data), (lambda data=data: data))
     return outputs
@@ -236,6 +256,7 @@ def build(
         nonlocal clock
         now = time.perf_counter()
         report.seconds[stage] = now - clock
+        report.peak_mb[stage] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
         clock = now
 
     cache = cache if cache is not None else Cache(settings.cache_dir)
@@ -255,13 +276,14 @@ def build(
     catalog = load_catalog(settings, store)
     content_pages = load_content_pages(settings.content_dir / "pages")
     lap("load")
-    analysed = analyse_catalog(catalog, store, cache)
-    lap("analyse")
-    related = compute_related(catalog.papers, analysed, settings.site.related_count)
-    lap("related")
-    from papershelf.search_index import search_files
+    from papershelf.analysis import term_table
+    from papershelf.search_index import search_files, search_order
 
-    search = search_files(catalog, analysed)
+    table = term_table(search_order(analyse_catalog(catalog, store, cache)))
+    lap("analyse")
+    related = compute_related(search_order(catalog.papers), table, settings.site.related_count)
+    lap("related")
+    search = search_files(catalog, table)
     lap("index")
     pages = plan_site(catalog, related, content_pages, settings.site.papers_per_page, search.manifest_path)
     outputs = plan_outputs(settings, catalog, store, collect_assets(settings), search, pages, state.files)

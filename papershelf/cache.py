@@ -58,6 +58,11 @@ class FileDigests:
         self.known[str(path)] = [stat.st_size, stat.st_mtime_ns, digest]
         return digest
 
+    def remember(self, path: Path, digest: str) -> None:
+        """The digest of a file just written."""
+        stat = path.stat()
+        self.known[str(path)] = [stat.st_size, stat.st_mtime_ns, digest]
+
     def tree(self, folder: Path) -> dict[str, str]:
         """Path (relative to `folder`) -> digest for every file under it (hidden ones
         aside), in name order. Walks with os.scandir: at 100,000 files, pathlib's
@@ -92,7 +97,6 @@ class Cache:
     def __init__(self, folder: Path):
         self.folder = folder
         self._parsed: PickleLog | None = None
-        self._terms: PickleLog | None = None
         self._state: BuildState | None = None
 
     @property
@@ -188,10 +192,9 @@ class Cache:
         return self._parsed
 
     def paper_terms(self) -> PickleLog:
-        """Digest of a paper file's text -> the paper's analysed terms."""
-        if self._terms is None:
-            self._terms = PickleLog(self.folder / "terms.pickle")
-        return self._terms
+        """Digest of a paper file's text -> the paper's analysed terms. Not kept: the build
+        needs them once, and they weigh hundreds of megabytes in a large catalog."""
+        return PickleLog(self.folder / "terms.pickle")
 
 
 class PickleLog(dict):

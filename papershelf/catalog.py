@@ -66,9 +66,10 @@ class Catalog:
     listings: list[Listing]  # newest first
     tag_by_name: dict[str, Tag]
     listing_by_dump: dict[str, Listing]
+    tags_by_paper: dict[str, list[Label]] = field(default_factory=dict)  # paper id -> its tags
 
     def paper_tags(self, paper: Paper) -> list[Label]:
-        return [self.tag_by_name[name].label for name in paper.tags if name in self.tag_by_name]
+        return self.tags_by_paper[paper.id]
 
 
 def listing_slug(dump_name: str) -> str:
@@ -122,4 +123,5 @@ def build_catalog(store: Store, tag_order: list[str], tag_slugs: dict[str, str])
         listings=ordered_listings,
         tag_by_name={tag.name: tag for tag in used_tags},
         listing_by_dump=listings,
+        tags_by_paper={paper.id: [tags[name].label for name in paper.tags] for paper in papers},
     )

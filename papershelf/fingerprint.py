@@ -1,7 +1,10 @@
 """Fingerprints of what a page is made from, so a build renders only pages whose inputs
 changed. A fingerprint covers the page's whole template context: papers by the digest of
 their file (plus the tags they resolve to), tags, listings and archive pages by what a
-page shows of them. Global inputs (templates, code, settings) are folded in by the caller."""
+page shows of them. Global inputs (templates, code, settings) are folded in by the caller.
+
+A large catalog has hundreds of thousands of paper mentions across its pages, so each
+paper's part is worked out once per build and reused."""
 
 from __future__ import annotations
 
@@ -10,38 +13,57 @@ import hashlib
 import json
 from typing import Any, Callable
 
-from papershelf.catalog import Listing, Tag
+from pydantic import BaseModel
+
+from papershelf.catalog import Label, Listing, Tag
 from papershelf.paper import Paper
+
+_SCALARS = (str, int, float, bool, type(None))
 
 
 class Fingerprinter:
     def __init__(self, paper_digest: Callable[[Paper], str]):
         self.paper_digest = paper_digest
+        self._papers: dict[int, list[str]] = {}  # id() of a paper -> its plain form
+
+    def _paper(self, paper: Paper) -> list[str]:
+        plain = self._papers.get(id(paper))
+        if plain is None:
+            plain = self._papers[id(paper)] = ["paper", self.paper_digest(paper)]
+        return plain
 
     def _plain(self, value: Any) -> Any:
-        if isinstance(value, Paper):
-            return ["paper", self.paper_digest(value)]
-        if isinstance(value, Tag):  # pages that list a tag's papers get them in their context
+        kind = type(value)
+        if kind is Paper:
+            return self._paper(value)
+        if kind in _SCALARS:
+            return value
+        if kind is list or kind is tuple:
+            if value and type(value[0]) is Paper:  # most lists are lists of papers
+                return [self._paper(item) if type(item) is Paper else self._plain(item) for item in value]
+            return [self._plain(item) for item in value]
+        if kind is dict:
+            return {str(key): self._plain(item) for key, item in value.items()}
+        if kind is Label:
+            return ["label", value.name, value.slug]
+        if kind is Tag:  # pages that list a tag's papers get them in their context
             return ["tag", value.name, value.slug, len(value.papers)]
-        if isinstance(value, Listing):
+        if kind is Listing:
             return [
                 "listing",
                 value.record.name,
                 value.record.sha256,
                 value.slug,
                 value.title,
-                [self._plain(paper) for paper in value.papers],
+                [self._paper(paper) for paper in value.papers],
                 sorted(value.new_papers),
             ]
+        if isinstance(value, BaseModel):  # a paper's sources
+            return [kind.__name__, self._plain(dict(value))]
+        if isinstance(value, (set, frozenset)):
+            return sorted((self._plain(item) for item in value), key=json.dumps)
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            return [type(value).__name__, *(self._plain(getattr(value, f.name)) for f in dataclasses.fields(value))]
-        if isinstance(value, dict):
-            return {str(key): self._plain(item) for key, item in value.items()}
-        if isinstance(value, (list, tuple, set, frozenset)):
-            items = [self._plain(item) for item in value]
-            return sorted(items, key=json.dumps) if isinstance(value, (set, frozenset)) else items
-        if value is None or isinstance(value, (bool, int, float)):
-            return value
+            return [kind.__name__, *(self._plain(getattr(value, f.name)) for f in dataclasses.fields(value))]
         return str(value)
 
     def of(self, *parts: Any) -> str:

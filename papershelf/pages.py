@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from papershelf.catalog import Catalog
 from papershelf.paper import Paper
 
 MAIN_TAGS = 12
+T = TypeVar("T")
 
 
 def paper_path(slug: str) -> str:
@@ -75,6 +76,12 @@ def archive_pages(papers_newest_first: list[Paper], per_page: int, prefix: str) 
             )
         )
     return result
+
+
+def stable_parts(oldest_first: list[T], size: int) -> list[list[T]]:
+    """Fixed-size parts counted from the oldest item (at least one, maybe empty): a list that
+    grows at its new end changes only its last part."""
+    return [oldest_first[start : start + size] for start in range(0, len(oldest_first), size)] or [[]]
 
 
 def older_page_for(total: int, shown: int, per_page: int, prefix: str) -> str | None:

@@ -22,7 +22,7 @@ from papershelf.analysis import ABSTRACT, TITLE, TermTable, index_term
 
 TERMS_PER_PAPER = 24
 PAPERS_PER_TERM = 200
-ROWS_PER_CHUNK = 4096
+ROWS_PER_CHUNK = 1024  # candidate rows scored at once: bounds the memory the scores take
 MAX_DOCUMENT_SHARE = 0.5
 
 

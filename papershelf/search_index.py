@@ -20,7 +20,7 @@ import json
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Iterable, TypeVar
 
 import numpy as np
 from lunr.builder import Builder
@@ -28,7 +28,7 @@ from lunr.index import Index
 from lunr.pipeline import Pipeline
 from lunr.stemmer import stemmer
 
-from papershelf.analysis import FIELD_NAMES, FIELDS, PaperTerms, TermTable, index_term, search_fields, term_table
+from papershelf.analysis import FIELD_NAMES, FIELDS, TermTable, index_term, search_fields
 from papershelf.catalog import Catalog
 from papershelf.paper import Paper
 
@@ -72,16 +72,6 @@ def build_index(papers: list[Paper]) -> Index:
     return builder.build()
 
 
-@dataclass
-class Postings:
-    """What lunr.py's Builder computes: each term's index (in order of first appearance, as
-    lunr numbers them) and, per term and field, the refs that contain it with their BM25
-    weights in thousandths (lunr rounds weights to three decimals, so this is exact)."""
-
-    term_index: dict[str, int]
-    postings: dict[str, list[list]]  # term -> [[field number, refs, thousandths], …]
-
-
 def bm25_thousandths(table: TermTable) -> np.ndarray:
     """lunr's BM25 weight of every row of the table, times 1000 and rounded as lunr rounds
     it. Same operations in the same order as lunr.py, so the same floating-point results."""
@@ -104,23 +94,88 @@ def bm25_thousandths(table: TermTable) -> np.ndarray:
     return thousandths
 
 
-def build_postings(analysed: list[PaperTerms]) -> Postings:
-    """lunr's postings for papers with these terms (refs are positions in the list)."""
-    table = term_table(analysed)
+def ascii_numbers(values: np.ndarray) -> tuple[bytes, np.ndarray]:
+    """Non-negative integers as decimal text, each followed by a comma, and where each one
+    starts (plus the end): the text of values[i:j] is `text[starts[i] : starts[j] - 1]`.
+    Array arithmetic instead of ten million Python ints through json.dumps: each number is
+    written at a fixed width, then its leading zeros are dropped."""
+    if len(values) == 0:
+        return b"", np.zeros(1, dtype=np.int64)
+    if values.min() < 0 or values.max() >= 2**31:
+        raise ValueError("values out of range")
+    values = values.astype(np.int32)
+    width = len(str(int(values.max())))
+    digits = np.ones(len(values), dtype=np.int64)
+    for place in range(1, width):
+        digits += values >= 10**place
+    columns = np.arange(width + 1)
+    pieces = []
+    for start in range(0, len(values), 1 << 20):  # bounded temporary memory
+        rest, count = values[start : start + (1 << 20)].copy(), digits[start : start + (1 << 20)]
+        chars = np.full((len(rest), width + 1), ord(","), dtype=np.uint8)
+        for column in range(width - 1, -1, -1):
+            rest, digit = np.divmod(rest, 10)
+            chars[:, column] = digit
+        chars[:, :width] += ord("0")
+        pieces.append(chars[columns[None, :] >= (width - count)[:, None]])
+    starts = np.zeros(len(values) + 1, dtype=np.int64)
+    np.cumsum(digits + 1, out=starts[1:])
+    return np.concatenate(pieces).tobytes(), starts
+
+
+@dataclass
+class _SortedPostings:
+    """The table's rows ordered by term, then field, then ref, as text: each (term, field)
+    group's ref gaps and weights are a stretch of `gaps` and `weights`."""
+
+    names: list[str]
+    gaps: bytes
+    weights: bytes
+    gap_cuts: list[int]  # group g's gaps are gaps[gap_cuts[g] : gap_cuts[g + 1] - 1]
+    weight_cuts: list[int]
+    group_fields: list[int]
+    first_group: list[int]  # per term number, its first group; one more at the end
+
+    def entry(self, number: int) -> bytes:
+        """`[term, term index, [[field, ref gaps, weights in thousandths], …]]` as JSON."""
+        gaps, gap_cuts, weights, weight_cuts = self.gaps, self.gap_cuts, self.weights, self.weight_cuts
+        fields = [
+            b"[%d,[%s],[%s]]" % (self.group_fields[g], gaps[gap_cuts[g] : gap_cuts[g + 1] - 1], weights[weight_cuts[g] : weight_cuts[g + 1] - 1])
+            for g in range(self.first_group[number], self.first_group[number + 1])
+        ]
+        return b"[%s,%d,[%s]]" % (_json(self.names[number]), number, b",".join(fields))
+
+
+def _sorted_postings(table: TermTable) -> _SortedPostings:
     thousandths = bm25_thousandths(table)
     order = np.argsort(table.term.astype(np.int64) * len(FIELDS) + table.field, kind="stable")
     terms, fields, refs, weights = table.term[order], table.field[order], table.doc[order], thousandths[order]
-    group_starts = np.flatnonzero(np.r_[True, (terms[1:] != terms[:-1]) | (fields[1:] != fields[:-1])]) if len(order) else np.zeros(0, np.int64)
+    del order, thousandths
+    new_group = np.r_[True, (terms[1:] != terms[:-1]) | (fields[1:] != fields[:-1])] if len(terms) else np.zeros(0, bool)
+    group_starts = np.flatnonzero(new_group)
+    bounds = np.r_[group_starts, len(terms)]
     gaps = np.diff(refs, prepend=0)
     gaps[group_starts] = refs[group_starts]
-    bounds = np.r_[group_starts, len(order)].tolist()
-    names = list(table.vocabulary)
-    gap_list, weight_list = gaps.tolist(), weights.tolist()
-    group_terms, group_fields = terms[group_starts].tolist(), fields[group_starts].tolist()
-    postings: dict[str, list[list]] = {}
-    for g, (term, number) in enumerate(zip(group_terms, group_fields)):
-        postings.setdefault(names[term], []).append([number, gap_list[bounds[g] : bounds[g + 1]], weight_list[bounds[g] : bounds[g + 1]]])
-    return Postings(table.vocabulary, postings)
+    gap_text, gap_starts = ascii_numbers(gaps)
+    weight_text, weight_starts = ascii_numbers(weights)
+    return _SortedPostings(
+        names=list(table.vocabulary),
+        gaps=gap_text,
+        weights=weight_text,
+        gap_cuts=gap_starts[bounds].tolist(),
+        weight_cuts=weight_starts[bounds].tolist(),
+        group_fields=fields[group_starts].tolist(),
+        first_group=np.searchsorted(terms[group_starts], np.arange(len(table.vocabulary) + 1)).tolist(),
+    )
+
+
+def term_entries(table: TermTable) -> list[tuple[str, bytes]]:
+    """Every term in alphabetical order with its entry, as JSON: `[term, term index, [[field,
+    ref gaps, weights in thousandths], …]]`, refs (positions in the table) as gaps from the
+    previous ref, about half the bytes. The term index is lunr's: order of first appearance."""
+    postings = _sorted_postings(table)
+    numbers = sorted(range(len(postings.names)), key=postings.names.__getitem__)
+    return [(postings.names[number], postings.entry(number)) for number in numbers]
 
 
 def _split(prefix_length: int, group: list[tuple[str, bytes]]) -> dict[str, list[bytes]]:
@@ -143,15 +198,13 @@ def _split(prefix_length: int, group: list[tuple[str, bytes]]) -> dict[str, list
     return shards
 
 
-def shards_of(index: Postings) -> dict[str, bytes]:
+def shards_of(entries: Iterable[tuple[str, bytes]]) -> dict[str, bytes]:
     """Shard key -> shard file. Terms are split by their first SHARD_KEY_LENGTH characters,
     and shards bigger than SHARD_BYTES again by longer prefixes; a term lives in the shard of
-    the longest key that starts it (the browser finds it the same way). A term's entry is
-    `[term, term index, [[field, ref gaps, weights in thousandths], …]]`: refs as gaps from
-    the previous ref, about half the bytes."""
+    the longest key that starts it (the browser finds it the same way)."""
     groups: dict[str, list[tuple[str, bytes]]] = defaultdict(list)
-    for term in sorted(index.postings):
-        groups[shard_key(term)].append((term, _json([term, index.term_index[term], index.postings[term]])))
+    for term, entry in entries:
+        groups[shard_key(term)].append((term, entry))
     head = b'{"fields":' + _json(FIELD_NAMES) + b',"terms":['
     shards: dict[str, bytes] = {}
     for group in groups.values():
@@ -177,8 +230,8 @@ class SearchFiles:
     index_bytes: int = 0
 
 
-def search_files(catalog: Catalog, analysed: list[PaperTerms]) -> SearchFiles:
-    """The search files of a catalog whose papers (newest first) have these terms."""
+def search_files(catalog: Catalog, table: TermTable) -> SearchFiles:
+    """The search files of a catalog; `table` holds its papers' terms in search order."""
     result = SearchFiles()
 
     def add(stem: str, data: bytes) -> str:
@@ -187,7 +240,7 @@ def search_files(catalog: Catalog, analysed: list[PaperTerms]) -> SearchFiles:
         return path
 
     papers = search_order(catalog.papers)
-    shards = {key: add(f"t/{key.encode('utf-8').hex()}", data) for key, data in shards_of(build_postings(search_order(analysed))).items()}
+    shards = {key: add(f"t/{key.encode('utf-8').hex()}", data) for key, data in shards_of(term_entries(table)).items()}
     tag_number = {tag.name: number for number, tag in enumerate(catalog.tags)}
     docs = [
         {

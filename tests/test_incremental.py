@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from papershelf import output
+from papershelf import builder, output
 from tests.conftest import run, snapshot
 
 Q_VLM = "q-vlm-post-training-quantization-for-large-vision-language-models"
@@ -36,7 +36,10 @@ def clean_copy(catalog: Path, tmp_path: Path) -> dict[str, bytes]:
     return snapshot(other / "site")
 
 
-def test_adding_a_dump_does_only_the_new_work(catalog: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_adding_a_dump_does_only_the_new_work(
+    catalog: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(builder, "SITEMAP_URLS", 100)  # several parts, as a large catalog has
     held_back = tmp_path / NEWEST_DUMP
     shutil.move(catalog / "dumps" / NEWEST_DUMP, held_back)
     assert run(catalog) == 0
@@ -61,6 +64,8 @@ def test_adding_a_dump_does_only_the_new_work(catalog: Path, tmp_path: Path, cap
     untouched_papers = [p for p in before if p.startswith("papers/") and p not in touched]
     assert len(untouched_papers) > 20  # related lists that did not change
     assert len([p for p in before if p.startswith("page/") and p not in touched]) >= 4  # stable archive pages
+    assert {"sitemaps/papers-3.xml", "sitemaps/papers-4.xml"} <= touched  # the newest parts
+    assert not {"sitemaps/papers-1.xml", "sitemaps/papers-2.xml"} & touched
     assert snapshot(catalog / "site") == clean_copy(catalog, tmp_path)
 
 
@@ -91,7 +96,7 @@ def test_hand_edit_rebuilds_only_that_paper_and_its_dependents(catalog: Path, tm
     path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
     assert run(catalog, "build") == 0
     touched = changed(before, stats(catalog / "site"))
-    assert f"papers/{Q_VLM}.html" in touched and "papers.json" in touched
+    assert f"papers/{Q_VLM}.html" in touched and "data/papers-1.json" in touched
     assert "tags/quantization/index.html" in touched
     paper_pages = {p for p in touched if p.startswith("papers/")}
     assert len(paper_pages) < 40  # itself, papers listing it as related, related lists that moved

@@ -15,8 +15,8 @@ import pytest
 
 from papershelf.builder import load_catalog
 from papershelf.config import load_config
-from papershelf.analysis import FIELD_NAMES, analyze, index_term, normalize_word
-from papershelf.search_index import build_index, build_postings, search_order
+from papershelf.analysis import FIELD_NAMES, analyze, index_term, normalize_word, term_table
+from papershelf.search_index import build_index, search_order, term_entries
 
 CHECK = Path(__file__).resolve().parent / "js" / "search_check.js"
 
@@ -52,17 +52,17 @@ def test_word_analysis() -> None:
 def test_fast_postings_equal_lunr_py_builder(built_site: Path) -> None:
     papers, _ = catalog_words(built_site)
     reference = build_index(papers)
-    ours = build_postings([analyze(paper) for paper in papers])
-    assert ours.term_index == {term: posting["_index"] for term, posting in reference.inverted_index.items()}
+    entries = [json.loads(entry) for _, entry in term_entries(term_table([analyze(paper) for paper in papers]))]
+    assert {term: index for term, index, _ in entries} == {term: posting["_index"] for term, posting in reference.inverted_index.items()}
     expected = {}
     for field_ref, vector in reference.field_vectors.items():
         field, _, ref = field_ref.partition("/")
         for i in range(0, len(vector.elements), 2):
             expected[(field, int(ref), vector.elements[i])] = round(vector.elements[i + 1] * 1000)
     weights = {
-        (FIELD_NAMES[number], ref, ours.term_index[term]): weight
-        for term, entry in ours.postings.items()
-        for number, gaps, values in entry
+        (FIELD_NAMES[number], ref, index): weight
+        for _, index, fields in entries
+        for number, gaps, values in fields
         for ref, weight in zip(itertools.accumulate(gaps), values)
     }
     assert len(weights) > 40000 and weights == expected
