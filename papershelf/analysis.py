@@ -8,18 +8,20 @@ written twice, here and in `static/search-core.js`; the whole-vocabulary test pr
 agree. Stop words are kept: every word of a paper, typed alone, finds it.
 
 Analysing a paper's text is the dearest step per paper and depends on the paper alone, so
-it is done once per paper content (`PaperTerms`, kept in the cache under the digest of the
-paper's file). What depends on the whole catalog (document frequencies, average lengths)
-is array arithmetic over every paper's counts (`TermTable`).
+it is done once per version of a paper's file: the catalog's term table (`TermTable`, every
+paper's term counts as flat arrays) is kept between builds, and the next build copies the
+rows of unchanged papers from it. What depends on the whole catalog (document frequencies,
+average lengths) is array arithmetic over that table.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
-from array import array
 import os
 import re
 import unicodedata
+from array import array
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
@@ -118,34 +120,27 @@ def _analyze_range(bounds: tuple[int, int]) -> list[PaperTerms]:
     return [analyze(paper) for paper in _to_analyze[bounds[0] : bounds[1]]]
 
 
-def analyze_all(papers: list[Paper], known: dict[str, PaperTerms], keys: list[str]) -> list[PaperTerms]:
-    """Every paper's terms: from `known` (keyed by `keys`, the digests of the papers' files)
-    where it has them, else analysed, and added to `known`. An empty key is never cached."""
+def analyze_many(papers: list[Paper]) -> list[PaperTerms]:
     global _to_analyze
-    missing = [i for i, key in enumerate(keys) if not key or key not in known]
     workers = os.cpu_count() or 1
-    if len(missing) < PARALLEL_FROM or workers < 2:
-        fresh = [analyze(papers[i]) for i in missing]
-    else:
-        _to_analyze = [papers[i] for i in missing]
-        step = -(-len(missing) // (workers * 4))
-        try:
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
-                parts = pool.map(_analyze_range, [(i, i + step) for i in range(0, len(missing), step)])
-        finally:
-            _to_analyze = []
-        fresh = [terms for part in parts for terms in part]
-    for i, terms in zip(missing, fresh):
-        if keys[i]:
-            known[keys[i]] = terms
-    done = dict(zip(missing, fresh))
-    return [done[i] if i in done else known[keys[i]] for i in range(len(papers))]
+    if len(papers) < PARALLEL_FROM or workers < 2:
+        return [analyze(paper) for paper in papers]
+    _to_analyze = papers
+    step = -(-len(papers) // (workers * 4))
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            parts = pool.map(_analyze_range, [(i, i + step) for i in range(0, len(papers), step)])
+    finally:
+        _to_analyze = []
+    return [terms for part in parts for terms in part]
 
 
 @dataclass
 class TermTable:
     """Every (paper, field, term) of a list of papers with its count, as flat arrays in the
-    order lunr's builder meets them: by paper, then field, then first appearance."""
+    order lunr's builder meets them: by paper, then field, then first appearance. `keys`
+    say which version of each paper it holds (the digest of its file; '' when unknown), so
+    that the next build can take the rows of unchanged papers from it."""
 
     vocabulary: dict[str, int]  # term -> number, in order of first appearance
     doc: np.ndarray  # int32: the paper's position in the list
@@ -153,14 +148,19 @@ class TermTable:
     term: np.ndarray  # int32: the term's number
     count: np.ndarray  # int32: how often the term is in that field of that paper
     lengths: np.ndarray  # int32, papers × fields: the field's length in terms
+    keys: list[str] = dataclasses.field(default_factory=list)
 
-    @property
-    def terms(self) -> list[str]:
-        return list(self.vocabulary)
+    def row_starts(self) -> np.ndarray:
+        """Where each paper's rows start, plus the end."""
+        starts = np.zeros(len(self.lengths) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(self.doc, minlength=len(self.lengths)), out=starts[1:])
+        return starts
 
 
-def term_table(analysed: list[PaperTerms]) -> TermTable:
-    vocabulary: dict[str, int] = {}
+def term_table(analysed: list[PaperTerms], vocabulary: dict[str, int] | None = None) -> TermTable:
+    """The table of these papers. Terms are numbered in order of first appearance, after
+    those `vocabulary` already numbers (it is extended in place)."""
+    vocabulary = {} if vocabulary is None else vocabulary
     number = vocabulary.setdefault
     # C arrays, not lists: ten million Python ints would take hundreds of megabytes.
     term_ids, counts, sizes = array("i"), array("i"), array("q")
@@ -178,4 +178,51 @@ def term_table(analysed: list[PaperTerms]) -> TermTable:
         term=np.array(term_ids, dtype=np.int32),
         count=np.array(counts, dtype=np.int32),
         lengths=np.asarray([paper.lengths for paper in analysed], dtype=np.int32).reshape(-1, fields),
+    )
+
+
+def catalog_table(papers: list[Paper], keys: list[str], previous: TermTable | None) -> TermTable:
+    """The term table of `papers`, whose files have digests `keys`. The rows of a paper the
+    previous build's table holds in the same version are copied from it; only new and
+    changed papers are analysed. The result equals analysing every paper."""
+    reusable = {key: number for number, key in enumerate(previous.keys) if key} if previous is not None else {}
+    missing = [i for i, key in enumerate(keys) if key not in reusable]
+    if previous is None or len(missing) == len(papers):
+        table = term_table(analyze_many(papers))
+        table.keys = list(keys)
+        return table
+    vocabulary = dict(previous.vocabulary)  # numbers to renumber below
+    fresh = term_table(analyze_many([papers[i] for i in missing]), vocabulary)
+    # Every paper's rows as a block of one long array: the previous rows, then the fresh ones.
+    old_starts, fresh_starts = previous.row_starts(), fresh.row_starts() + len(previous.term)
+    fresh_number = {i: m for m, i in enumerate(missing)}
+    block_start = np.empty(len(papers), dtype=np.int64)
+    block_end = np.empty(len(papers), dtype=np.int64)
+    lengths = np.empty((len(papers), len(FIELDS)), dtype=np.int32)
+    for i, key in enumerate(keys):
+        if i in fresh_number:
+            m = fresh_number[i]
+            block_start[i], block_end[i], lengths[i] = fresh_starts[m], fresh_starts[m + 1], fresh.lengths[m]
+        else:
+            j = reusable[key]
+            block_start[i], block_end[i], lengths[i] = old_starts[j], old_starts[j + 1], previous.lengths[j]
+    sizes = block_end - block_start
+    before = np.zeros(len(papers), dtype=np.int64)
+    np.cumsum(sizes[:-1], out=before[1:])
+    rows = np.repeat(block_start - before, sizes) + np.arange(int(sizes.sum()))
+    term = np.concatenate([previous.term, fresh.term])[rows]
+    # Renumber the terms by first appearance, as lunr does.
+    seen, first = np.unique(term, return_index=True)
+    by_appearance = seen[np.argsort(first)]
+    renumber = np.empty(len(vocabulary), dtype=np.int32)
+    renumber[by_appearance] = np.arange(len(by_appearance), dtype=np.int32)
+    names = list(vocabulary)
+    return TermTable(
+        vocabulary={names[old]: new for new, old in enumerate(by_appearance.tolist())},
+        doc=np.repeat(np.arange(len(papers), dtype=np.int32), sizes),
+        field=np.concatenate([previous.field, fresh.field])[rows],
+        term=renumber[term],
+        count=np.concatenate([previous.count, fresh.count])[rows],
+        lengths=lengths,
+        keys=list(keys),
     )

@@ -36,7 +36,7 @@ from papershelf.render import Assets, make_environment, render_page
 from papershelf.store import Store, load_store
 
 if TYPE_CHECKING:
-    from papershelf.analysis import PaperTerms, TermTable
+    from papershelf.analysis import TermTable
     from papershelf.search_index import SearchFiles
 
 # The catalog-wide stages (analysis, related papers, search index) need numpy and scipy, a
@@ -92,15 +92,14 @@ def compute_related(papers: list[Paper], table: TermTable, count: int) -> dict[s
     return {paper.id: [papers[i] for i in indices] for paper, indices in zip(papers, neighbours)}
 
 
-def analyse_catalog(catalog: Catalog, store: Store, cache: Cache) -> list[PaperTerms]:
-    """Every visible paper's terms, newest first; analysed once per version of its file."""
-    from papershelf.analysis import analyze_all
+def analyse_catalog(papers: list[Paper], store: Store, cache: Cache) -> TermTable:
+    """The term table of these papers: only papers new or changed since the last build are
+    analysed, the rest is copied from that build's table."""
+    from papershelf.analysis import catalog_table
 
-    known = cache.paper_terms()
-    keys = [store.digests.get(paper.id, "") for paper in catalog.papers]
-    analysed = analyze_all(catalog.papers, known, keys)
-    known.save(set(store.digests.values()))
-    return analysed
+    table = catalog_table(papers, [store.digests.get(paper.id, "") for paper in papers], cache.term_table())
+    cache.save_term_table(table)
+    return table
 
 
 def load_content_pages(folder: Path) -> list[tuple[str, str, object]]:
@@ -276,10 +275,9 @@ def build(
     catalog = load_catalog(settings, store)
     content_pages = load_content_pages(settings.content_dir / "pages")
     lap("load")
-    from papershelf.analysis import term_table
     from papershelf.search_index import search_files, search_order
 
-    table = term_table(search_order(analyse_catalog(catalog, store, cache)))
+    table = analyse_catalog(search_order(catalog.papers), store, cache)
     lap("analyse")
     related = compute_related(search_order(catalog.papers), table, settings.site.related_count)
     lap("related")

@@ -80,8 +80,13 @@ class FileDigests:
                         found.append((entry.path, entry.stat()))
         prefix = len(str(folder)) + 1
         digests = {}
+        known = self.known
         for path, stat in sorted(found):
-            digest = self.known_digest(Path(path), stat) or self.digest(Path(path))
+            entry = known.get(path)  # inline known_digest: no Path object per file
+            if entry and entry[0] == stat.st_size and entry[1] == stat.st_mtime_ns:
+                digest = entry[2]
+            else:
+                digest = self.digest(Path(path))
             digests[path[prefix:].replace(os.sep, "/")] = digest
         return digests
 
@@ -191,10 +196,26 @@ class Cache:
             self._parsed = PickleLog(self.folder / "parsed.pickle")
         return self._parsed
 
-    def paper_terms(self) -> PickleLog:
-        """Digest of a paper file's text -> the paper's analysed terms. Not kept: the build
-        needs them once, and they weigh hundreds of megabytes in a large catalog."""
-        return PickleLog(self.folder / "terms.pickle")
+    @property
+    def term_table_path(self) -> Path:
+        return self.folder / "term-table.pickle"
+
+    def term_table(self) -> Any:
+        """The last build's term table (see analysis.catalog_table), or None."""
+        try:
+            with self.term_table_path.open("rb") as handle:
+                header, table = pickle.load(handle), pickle.load(handle)
+            return table if header == LOG_HEADER else None
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+            return None
+
+    def save_term_table(self, table: Any) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        tmp = self.term_table_path.with_suffix(f".{os.getpid()}.tmp")
+        with tmp.open("wb") as handle:
+            pickle.dump(LOG_HEADER, handle)
+            pickle.dump(table, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, self.term_table_path)
 
 
 class PickleLog(dict):

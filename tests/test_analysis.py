@@ -1,0 +1,37 @@
+"""The catalog's term table, reused between builds, equals analysing every paper afresh."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+
+from papershelf.analysis import analyze, catalog_table, term_table
+from papershelf.builder import load_catalog
+from papershelf.config import load_config
+
+
+def assert_same(table, expected) -> None:
+    assert table.vocabulary == expected.vocabulary
+    for name in ("doc", "field", "term", "count", "lengths"):
+        assert np.array_equal(getattr(table, name), getattr(expected, name)), name
+
+
+def test_reused_rows_equal_a_fresh_analysis(built_site: Path) -> None:
+    papers = load_catalog(load_config(built_site / "config.yaml")).papers[::-1]
+    keys = [f"v1-{paper.id}" for paper in papers]
+    previous = catalog_table(papers[:300], keys[:300], None)
+    assert previous.keys == keys[:300]
+
+    grown = catalog_table(papers, keys, previous)  # a new dump: papers appended
+    assert_same(grown, term_table([analyze(paper) for paper in papers]))
+
+    # One paper hidden, one edited (a new version of its file), the newest ones reordered.
+    edited = papers[:150] + papers[151:200] + random.Random(3).sample(papers[200:], len(papers) - 200)
+    edited_keys = [f"v1-{paper.id}" for paper in edited]
+    edited[10] = edited[10].model_copy(update={"abstract": "Zebras quantized, then zebras again."})
+    edited_keys[10] = "v2"
+    again = catalog_table(edited, edited_keys, grown)
+    assert_same(again, term_table([analyze(paper) for paper in edited]))
+    assert again.keys == edited_keys and "zebra" in again.vocabulary
