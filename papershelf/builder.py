@@ -194,7 +194,7 @@ def plan_outputs(
     env = make_environment(settings.templates_dir, settings.site, clean_assets, build_time())
     tags_of = catalog.paper_tags
     env.globals["tags_of"] = tags_of
-    fingerprinter = Fingerprinter(lambda p: store.digests.get(p.id, "") + "|" + ",".join(t.slug for t in tags_of(p)))
+    fingerprinter = Fingerprinter(lambda p: store.digests.get(p.id, "") + "|" + ",".join([t.slug for t in tags_of(p)]))
     templates = digests.tree(settings.templates_dir)  # digests the input stamp already made
     common = fingerprinter.of(templates, code_digests(), settings.site.model_dump(), clean_assets.names)
 

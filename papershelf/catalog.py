@@ -9,6 +9,7 @@ clock of the machine that builds.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from slugify import slugify
 
@@ -54,8 +55,8 @@ class Listing:
     def stem(self) -> str:
         return self.record.name.rsplit(".", 1)[0]
 
-    @property
-    def label(self) -> Label:
+    @cached_property
+    def label(self) -> Label:  # one per listing: every page of its papers links to it
         return Label(self.title, self.slug)
 
 
@@ -106,16 +107,15 @@ def build_catalog(store: Store, tag_order: list[str], tag_slugs: dict[str, str])
         record.name: Listing(record, listing_slug(record.name), order)
         for order, record in enumerate(store.dumps)
     }
-    for paper in papers:
+    positions: dict[str, list[tuple[int, int, Paper]]] = {name: [] for name in listings}
+    for number, paper in enumerate(papers):
         for source in paper.sources:
-            listing = listings.get(source.dump)
-            if listing is not None:
-                listing.papers.append(paper)
+            if source.dump in listings:
+                positions[source.dump].append((source.position, number, paper))
                 if source.dump == paper.first_seen:
-                    listing.new_papers.add(paper.id)
-    for listing in listings.values():
-        name = listing.record.name
-        listing.papers.sort(key=lambda p: next(s.position for s in p.sources if s.dump == name))
+                    listings[source.dump].new_papers.add(paper.id)
+    for name, listing in listings.items():
+        listing.papers = [paper for _, _, paper in sorted(positions[name])]
     ordered_listings = sorted(listings.values(), key=lambda listing: -listing.order)
     return Catalog(
         papers=papers,

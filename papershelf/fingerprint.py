@@ -24,13 +24,15 @@ _SCALARS = (str, int, float, bool, type(None))
 class Fingerprinter:
     def __init__(self, paper_digest: Callable[[Paper], str]):
         self.paper_digest = paper_digest
-        self._papers: dict[int, list[str]] = {}  # id() of a paper -> its plain form
+        # id() -> (object, plain form) of the objects pages share: papers, their sources, tag
+        # labels. Holding the object keeps its id from being reused by another.
+        self._shared: dict[int, tuple[Any, Any]] = {}
 
-    def _paper(self, paper: Paper) -> list[str]:
-        plain = self._papers.get(id(paper))
-        if plain is None:
-            plain = self._papers[id(paper)] = ["paper", self.paper_digest(paper)]
-        return plain
+    def _paper(self, paper: Paper) -> Any:
+        known = self._shared.get(id(paper))
+        if known is None:
+            known = self._shared[id(paper)] = (paper, ["paper", self.paper_digest(paper)])
+        return known[1]
 
     def _plain(self, value: Any) -> Any:
         kind = type(value)
@@ -38,14 +40,17 @@ class Fingerprinter:
             return self._paper(value)
         if kind in _SCALARS:
             return value
+        if kind is Label or isinstance(value, BaseModel):
+            known = self._shared.get(id(value))
+            if known is None:
+                known = self._shared[id(value)] = (value, self._plain_shared(value))
+            return known[1]
         if kind is list or kind is tuple:
             if value and type(value[0]) is Paper:  # most lists are lists of papers
                 return [self._paper(item) if type(item) is Paper else self._plain(item) for item in value]
             return [self._plain(item) for item in value]
         if kind is dict:
             return {str(key): self._plain(item) for key, item in value.items()}
-        if kind is Label:
-            return ["label", value.name, value.slug]
         if kind is Tag:  # pages that list a tag's papers get them in their context
             return ["tag", value.name, value.slug, len(value.papers)]
         if kind is Listing:
@@ -58,13 +63,16 @@ class Fingerprinter:
                 [self._paper(paper) for paper in value.papers],
                 sorted(value.new_papers),
             ]
-        if isinstance(value, BaseModel):  # a paper's sources
-            return [kind.__name__, self._plain(dict(value))]
         if isinstance(value, (set, frozenset)):
             return sorted((self._plain(item) for item in value), key=json.dumps)
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
             return [kind.__name__, *(self._plain(getattr(value, f.name)) for f in dataclasses.fields(value))]
         return str(value)
+
+    def _plain_shared(self, value: Label | BaseModel) -> Any:
+        if isinstance(value, Label):
+            return ["label", value.name, value.slug]
+        return [type(value).__name__, *map(self._plain, value.__dict__.values())]  # a paper's sources
 
     def of(self, *parts: Any) -> str:
         text = json.dumps([self._plain(part) for part in parts], ensure_ascii=False, separators=(",", ":"))

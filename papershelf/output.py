@@ -37,15 +37,15 @@ def remove_leftovers(output: Path) -> None:
 def site_files(folder: Path) -> set[str]:
     """Every file under `folder`, as paths relative to it."""
     found: set[str] = set()
-    pending = [folder] if folder.is_dir() else []
+    prefix = len(str(folder)) + 1
+    pending = [str(folder)] if folder.is_dir() else []
     while pending:
-        current = pending.pop()
-        with os.scandir(current) as entries:
+        with os.scandir(pending.pop()) as entries:
             for entry in entries:
                 if entry.is_dir(follow_symlinks=False):
-                    pending.append(Path(entry.path))
+                    pending.append(entry.path)
                 else:
-                    found.add(Path(entry.path).relative_to(folder).as_posix())
+                    found.add(entry.path[prefix:].replace(os.sep, "/"))
     return found
 
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import jinja2
+from markupsafe import Markup
 
 from papershelf.config import SiteSettings
 from papershelf.markup import linkify, render_markdown
@@ -36,6 +37,23 @@ class Assets:
         return cls(files, names)
 
 
+def card_once(env: jinja2.Environment) -> Callable[..., Markup]:
+    """The `card` global: a paper's card (the `paper_card` macro of `_macros.html`),
+    rendered once per build and process however many lists show it: a paper is on an
+    archive page, its tags' pages and its listings, so lists of a large catalog repeat each
+    card half a dozen times."""
+    cards: dict[tuple[str, str, bool], Markup] = {}
+
+    def card(paper: Any, heading: str = "h2", new: bool = False) -> Markup:
+        key = (paper.id, heading, bool(new))
+        if key not in cards:
+            macros = env.get_template("_macros.html").module
+            cards[key] = macros.paper_card(paper, env.globals["tags_of"](paper), heading, new)
+        return cards[key]
+
+    return card
+
+
 def make_environment(templates_dir: Path, site: SiteSettings, assets: Assets, build_time: str) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir),
@@ -59,6 +77,7 @@ def make_environment(templates_dir: Path, site: SiteSettings, assets: Assets, bu
         return url(paper_path(paper.slug))
 
     env.globals.update(site=site, url=url, absolute_url=absolute_url, asset=asset, paper_url=paper_url, paper_path=paper_path, build_time=build_time)
+    env.globals["card"] = card_once(env)
     env.filters.update(linkify=linkify, markdown=render_markdown, excerpt=excerpt)
     return env
 
