@@ -234,7 +234,8 @@ def plan_outputs(
     parts = [(f"data/papers-{number}.json", papers) for number, papers in enumerate(stable_parts(catalog.papers[::-1], DATA_PAPERS), 1)]
     for path, papers in parts:
         outputs[path] = Output(fingerprinter.of(common, "data", papers), data_part(papers))
-    contents = {"papers": len(catalog.papers), "parts": [{"url": absolute_url(path), "papers": len(papers)} for path, papers in parts]}
+    # Parts by paths relative to papers.json, so they resolve wherever the site is served.
+    contents = {"papers": len(catalog.papers), "parts": [{"path": path, "papers": len(papers)} for path, papers in parts]}
     outputs["papers.json"] = Output(sha256(_json_file(contents)), lambda: _json_file(contents))
     for path, data in {**clean_assets.files, **search.files}.items():
         outputs[path] = Output(sha256(data), (lambda data=data: data))

@@ -77,7 +77,7 @@ def catalog_data(site: Path) -> list[dict]:
     contents = json.loads((site / "papers.json").read_text())
     records = []
     for part in contents["parts"]:
-        records += json.loads((site / part["url"].removeprefix("https://example.github.io/papershelf/")).read_text())
+        records += json.loads((site / part["path"]).read_text())
     assert len(records) == contents["papers"]
     return records
 
