@@ -17,19 +17,19 @@ average lengths) is array arithmetic over that table.
 from __future__ import annotations
 
 import dataclasses
-import multiprocessing
 import os
 import re
 import unicodedata
 from array import array
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 from lunr.stemmer import PorterStemmer
 
 from papershelf.paper import Paper
+from papershelf.parallel import forked_pool
 
 # The fields search looks in, with lunr's boost of each: a word in a title counts most.
 FIELDS = (("title", 10), ("short_name", 5), ("tags", 3), ("abstract", 1))
@@ -63,7 +63,7 @@ class LunrJsStemmer(PorterStemmer):
 _stemmer = LunrJsStemmer()
 
 
-@lru_cache(maxsize=1 << 20)
+@cache  # a catalog has a few hundred thousand distinct words, each met many times
 def index_term(word: str) -> str:
     """The term a (lower-cased) word is indexed under; '' for a word with no letter or digit."""
     normalized = normalize_word(word)
@@ -76,13 +76,7 @@ _SEPARATORS = re.compile(r"[ \t\n\r\f\v\xa0\-]+")
 
 def field_terms(text: str) -> list[str]:
     """The terms lunr.py's Builder would index for a field: its tokenizer, then our pipeline."""
-    terms = []
-    for word in _SEPARATORS.split(text.lower()):
-        if word:
-            term = index_term(word)
-            if term:
-                terms.append(term)
-    return terms
+    return [term for term in map(index_term, _SEPARATORS.split(text.lower())) if term]
 
 
 def search_fields(paper: Paper) -> tuple[str, ...]:
@@ -111,30 +105,6 @@ def analyze(paper: Paper) -> PaperTerms:
     return PaperTerms(tuple(terms), tuple(counts), tuple(lengths))
 
 
-# Analysing many papers is shared between forked workers.
-PARALLEL_FROM = 4000
-_to_analyze: list[Paper] = []
-
-
-def _analyze_range(bounds: tuple[int, int]) -> list[PaperTerms]:
-    return [analyze(paper) for paper in _to_analyze[bounds[0] : bounds[1]]]
-
-
-def analyze_many(papers: list[Paper]) -> list[PaperTerms]:
-    global _to_analyze
-    workers = os.cpu_count() or 1
-    if len(papers) < PARALLEL_FROM or workers < 2:
-        return [analyze(paper) for paper in papers]
-    _to_analyze = papers
-    step = -(-len(papers) // (workers * 4))
-    try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            parts = pool.map(_analyze_range, [(i, i + step) for i in range(0, len(papers), step)])
-    finally:
-        _to_analyze = []
-    return [terms for part in parts for terms in part]
-
-
 @dataclass
 class TermTable:
     """Every (paper, field, term) of a list of papers with its count, as flat arrays in the
@@ -157,10 +127,9 @@ class TermTable:
         return starts
 
 
-def term_table(analysed: list[PaperTerms], vocabulary: dict[str, int] | None = None) -> TermTable:
-    """The table of these papers. Terms are numbered in order of first appearance, after
-    those `vocabulary` already numbers (it is extended in place)."""
-    vocabulary = {} if vocabulary is None else vocabulary
+def term_table(analysed: list[PaperTerms]) -> TermTable:
+    """The table of these analysed papers."""
+    vocabulary: dict[str, int] = {}
     number = vocabulary.setdefault
     # C arrays, not lists: ten million Python ints would take hundreds of megabytes.
     term_ids, counts, sizes = array("i"), array("i"), array("q")
@@ -181,6 +150,65 @@ def term_table(analysed: list[PaperTerms], vocabulary: dict[str, int] | None = N
     )
 
 
+def by_first_appearance(names: list[str], doc: np.ndarray, field: np.ndarray, term: np.ndarray, count: np.ndarray, lengths: np.ndarray, keys: list[str]) -> TermTable:
+    """A table from rows whose `term` numbers index `names` in any order: renumbered in order
+    of first appearance, as lunr numbers terms."""
+    seen, first = np.unique(term, return_index=True)
+    by_appearance = seen[np.argsort(first)]
+    renumber = np.empty(len(names), dtype=np.int32)
+    renumber[by_appearance] = np.arange(len(by_appearance), dtype=np.int32)
+    return TermTable(
+        vocabulary={names[old]: new for new, old in enumerate(by_appearance.tolist())},
+        doc=doc,
+        field=field,
+        term=renumber[term],
+        count=count,
+        lengths=lengths,
+        keys=keys,
+    )
+
+
+# Analysing many papers is shared between forked workers; each sends back the table of its
+# share (arrays, cheap to pass between processes), and the tables are joined.
+PARALLEL_FROM = 4000
+_to_analyze: list[Paper] = []
+
+
+def _table_of_range(bounds: tuple[int, int]) -> TermTable:
+    return term_table([analyze(paper) for paper in _to_analyze[bounds[0] : bounds[1]]])
+
+
+def analysed_table(papers: list[Paper], keys: list[str]) -> TermTable:
+    """The table of these papers, analysed on every core when there are many."""
+    global _to_analyze
+    workers = os.cpu_count() or 1
+    if len(papers) < PARALLEL_FROM or workers < 2:
+        table = term_table([analyze(paper) for paper in papers])
+        table.keys = list(keys)
+        return table
+    _to_analyze = papers
+    step = -(-len(papers) // (workers * 4))
+    try:
+        with forked_pool(workers) as pool:
+            parts = pool.map(_table_of_range, [(i, i + step) for i in range(0, len(papers), step)])
+    finally:
+        _to_analyze = []
+    numbers: dict[str, int] = {}
+    terms = []
+    for part in parts:
+        ids = np.array([numbers.setdefault(term, len(numbers)) for term in part.vocabulary], dtype=np.int32)
+        terms.append(ids[part.term])
+    return by_first_appearance(
+        list(numbers),
+        doc=np.concatenate([part.doc + start for part, start in zip(parts, range(0, len(papers), step))]),
+        field=np.concatenate([part.field for part in parts]),
+        term=np.concatenate(terms),
+        count=np.concatenate([part.count for part in parts]),
+        lengths=np.concatenate([part.lengths for part in parts]),
+        keys=list(keys),
+    )
+
+
 def catalog_table(papers: list[Paper], keys: list[str], previous: TermTable | None) -> TermTable:
     """The term table of `papers`, whose files have digests `keys`. The rows of a paper the
     previous build's table holds in the same version are copied from it; only new and
@@ -188,11 +216,12 @@ def catalog_table(papers: list[Paper], keys: list[str], previous: TermTable | No
     reusable = {key: number for number, key in enumerate(previous.keys) if key} if previous is not None else {}
     missing = [i for i, key in enumerate(keys) if key not in reusable]
     if previous is None or len(missing) == len(papers):
-        table = term_table(analyze_many(papers))
-        table.keys = list(keys)
-        return table
-    vocabulary = dict(previous.vocabulary)  # numbers to renumber below
-    fresh = term_table(analyze_many([papers[i] for i in missing]), vocabulary)
+        return analysed_table(papers, keys)
+    fresh = analysed_table([papers[i] for i in missing], [keys[i] for i in missing])
+    names = list(previous.vocabulary)
+    numbers = dict(previous.vocabulary)
+    fresh_ids = np.array([numbers.setdefault(term, len(numbers)) for term in fresh.vocabulary], dtype=np.int32)
+    names += list(numbers)[len(names) :]
     # Every paper's rows as a block of one long array: the previous rows, then the fresh ones.
     old_starts, fresh_starts = previous.row_starts(), fresh.row_starts() + len(previous.term)
     fresh_number = {i: m for m, i in enumerate(missing)}
@@ -210,18 +239,11 @@ def catalog_table(papers: list[Paper], keys: list[str], previous: TermTable | No
     before = np.zeros(len(papers), dtype=np.int64)
     np.cumsum(sizes[:-1], out=before[1:])
     rows = np.repeat(block_start - before, sizes) + np.arange(int(sizes.sum()))
-    term = np.concatenate([previous.term, fresh.term])[rows]
-    # Renumber the terms by first appearance, as lunr does.
-    seen, first = np.unique(term, return_index=True)
-    by_appearance = seen[np.argsort(first)]
-    renumber = np.empty(len(vocabulary), dtype=np.int32)
-    renumber[by_appearance] = np.arange(len(by_appearance), dtype=np.int32)
-    names = list(vocabulary)
-    return TermTable(
-        vocabulary={names[old]: new for new, old in enumerate(by_appearance.tolist())},
+    return by_first_appearance(
+        names,
         doc=np.repeat(np.arange(len(papers), dtype=np.int32), sizes),
         field=np.concatenate([previous.field, fresh.field])[rows],
-        term=renumber[term],
+        term=np.concatenate([previous.term, fresh_ids[fresh.term]])[rows],
         count=np.concatenate([previous.count, fresh.count])[rows],
         lengths=lengths,
         keys=list(keys),

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import functools
 import json
-import multiprocessing
 import os
 import re
 import resource
@@ -32,6 +31,7 @@ from papershelf.markup import render_markdown
 from papershelf.output import StagedSite, site_files
 from papershelf.pages import Page, content_page_slug, paper_path, plan_site, stable_parts
 from papershelf.paper import Paper
+from papershelf.parallel import forked_pool
 from papershelf.render import Assets, make_environment, render_page
 from papershelf.store import Store, load_store
 
@@ -350,7 +350,7 @@ def render_into(
         if len(todo) < PARALLEL_FROM or workers < 2:
             collect(map(_render_chunk, chunks))
         else:
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
+            with forked_pool(workers) as pool:
                 collect(pool.imap_unordered(_render_chunk, chunks))
     finally:
         _job = None

@@ -4,7 +4,6 @@ anything is written, so a bad file stops the run with nothing changed."""
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from papershelf.cache import Cache, FileDigests, sha256
 from papershelf.errors import PapershelfError
 from papershelf.paper import Paper
+from papershelf.parallel import forked_pool
 from papershelf.yamlio import load_yaml, parse_yaml, to_yaml, write_atomic
 
 PAPERS_DIR = "papers"
@@ -173,7 +173,7 @@ def save_store(store: Store, changed: set[str] | None = None, cache: Cache | Non
         _papers_to_write = jobs
         step = -(-len(jobs) // (workers * 8))
         try:
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
+            with forked_pool(workers) as pool:
                 digests = [d for chunk in pool.map(_write_chunk, [(i, i + step) for i in range(0, len(jobs), step)]) for d in chunk]
         finally:
             _papers_to_write = []
