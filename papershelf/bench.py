@@ -192,16 +192,34 @@ def machine() -> dict:
     }
 
 
+def file_creation_us(folder: Path, count: int = 2000) -> float:
+    """Microseconds to create (and write) one small file in `folder`. A large catalog's
+    build creates hundreds of thousands of files, so this sets a floor under its time; it
+    differs between disks and, on shared machines, from minute to minute."""
+    probe = folder / "file-creation-probe"
+    probe.mkdir()
+    started = time.perf_counter()
+    for number in range(count):
+        (probe / f"{number}.html").write_bytes(b"<p>probe</p>\n")
+    seconds = time.perf_counter() - started
+    shutil.rmtree(probe)
+    return round(seconds / count * 1e6, 1)
+
+
 def run_bench(sizes: list[int], json_path: Path | None, keep: bool = False) -> list[dict]:
     workdir = Path(tempfile.mkdtemp(prefix="papershelf-bench-"))
     results = []
+    disk = {}
     try:
+        disk["file_create_us_before"] = file_creation_us(workdir)
         for size in sizes:
             results.append(bench_size(size, workdir))
+        disk["file_create_us_after"] = file_creation_us(workdir)
+        print(f"disk: creating a file took {disk['file_create_us_before']} µs before the runs, {disk['file_create_us_after']} µs after")
     finally:
         if not keep:
             shutil.rmtree(workdir, ignore_errors=True)
     if json_path is not None:
-        json_path.write_text(json.dumps({"machine": machine(), "results": results}, indent=1) + "\n")
+        json_path.write_text(json.dumps({"machine": machine() | disk, "results": results}, indent=1) + "\n")
         print(f"bench: results written to {json_path}")
     return results

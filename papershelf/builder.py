@@ -272,7 +272,7 @@ def build(
 
     if not clean:
         state.outputs = cache.load_outputs()
-    store = load_store(settings.content_dir, cache, state.files)
+    store = cache.store if cache.store is not None else load_store(settings.content_dir, cache, state.files)
     catalog = load_catalog(settings, store)
     content_pages = load_content_pages(settings.content_dir / "pages")
     lap("load")

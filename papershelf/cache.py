@@ -103,6 +103,9 @@ class Cache:
         self.folder = folder
         self._parsed: PickleLog | None = None
         self._state: BuildState | None = None
+        # The content store as this process last saved it: a build that follows an ingest in
+        # the same command starts from it instead of reading 100,000 files again.
+        self.store: Any = None
 
     @property
     def state_path(self) -> Path:

@@ -178,4 +178,5 @@ def run_ingest(
     merged.files_written = save_store(store, changed, cache)["written"]
     if cache is not None:
         cache.save_tag_rules(tagger.digest)
+        cache.store = store
     return merged

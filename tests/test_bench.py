@@ -24,6 +24,7 @@ def test_bench_at_one_thousand(tmp_path: Path) -> None:
     results = run_bench([1000], tmp_path / "bench.json")
     saved = json.loads((tmp_path / "bench.json").read_text())
     assert saved["results"] == results and saved["machine"]["cpus"] >= 1
+    assert saved["machine"]["file_create_us_before"] > 0 and saved["machine"]["file_create_us_after"] > 0
     (result,) = results
     clean, added, nothing = result["clean_build"], result["add_200"], result["nothing_new"]
     assert clean["ingest"]["new"] == 1000 and clean["build"]["pages"] > 1000
