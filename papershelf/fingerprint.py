@@ -3,14 +3,15 @@ changed. A fingerprint covers the page's whole template context: papers by the d
 their file (plus the tags they resolve to), tags, listings and archive pages by what a
 page shows of them. Global inputs (templates, code, settings) are folded in by the caller.
 
-A large catalog has hundreds of thousands of paper mentions across its pages, so each
-paper's part is worked out once per build and reused."""
+A context is written out as a flat run of tokens and hashed: strings with their length
+in front (so no two contexts write the same text), lists and mappings between brackets.
+A large catalog has hundreds of thousands of paper mentions across its pages, so the
+token of each paper, source and tag label is made once per build and reused."""
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 from typing import Any, Callable
 
 from pydantic import BaseModel
@@ -18,62 +19,83 @@ from pydantic import BaseModel
 from papershelf.catalog import Label, Listing, Tag
 from papershelf.paper import Paper
 
-_SCALARS = (str, int, float, bool, type(None))
+
+def _text(value: str) -> str:
+    return f"{len(value)}:{value}"
 
 
 class Fingerprinter:
     def __init__(self, paper_digest: Callable[[Paper], str]):
         self.paper_digest = paper_digest
-        # id() -> (object, plain form) of the objects pages share: papers, their sources, tag
+        # id() -> (object, token) of the objects pages share: papers, their sources, tag
         # labels. Holding the object keeps its id from being reused by another.
-        self._shared: dict[int, tuple[Any, Any]] = {}
+        self._shared: dict[int, tuple[Any, str]] = {}
 
-    def _paper(self, paper: Paper) -> Any:
-        known = self._shared.get(id(paper))
+    def _shared_token(self, value: Any) -> str:
+        known = self._shared.get(id(value))
         if known is None:
-            known = self._shared[id(paper)] = (paper, ["paper", self.paper_digest(paper)])
+            if type(value) is Paper:
+                token = "P" + _text(self.paper_digest(value))
+            elif type(value) is Label:
+                token = "L" + _text(value.name) + _text(value.slug)
+            else:  # a pydantic model: a paper's source
+                out = [type(value).__name__, "("]
+                for item in value.__dict__.values():
+                    self._add(item, out)
+                token = "".join(out) + ")"
+            known = self._shared[id(value)] = (value, token)
         return known[1]
 
-    def _plain(self, value: Any) -> Any:
+    def _add(self, value: Any, out: list[str]) -> None:
         kind = type(value)
-        if kind is Paper:
-            return self._paper(value)
-        if kind in _SCALARS:
-            return value
-        if kind is Label or isinstance(value, BaseModel):
-            known = self._shared.get(id(value))
-            if known is None:
-                known = self._shared[id(value)] = (value, self._plain_shared(value))
-            return known[1]
-        if kind is list or kind is tuple:
-            if value and type(value[0]) is Paper:  # most lists are lists of papers
-                return [self._paper(item) if type(item) is Paper else self._plain(item) for item in value]
-            return [self._plain(item) for item in value]
-        if kind is dict:
-            return {str(key): self._plain(item) for key, item in value.items()}
-        if kind is Tag:  # pages that list a tag's papers get them in their context
-            return ["tag", value.name, value.slug, len(value.papers)]
-        if kind is Listing:
-            return [
-                "listing",
-                value.record.name,
-                value.record.sha256,
-                value.slug,
-                value.title,
-                [self._paper(paper) for paper in value.papers],
-                sorted(value.new_papers),
-            ]
-        if isinstance(value, (set, frozenset)):
-            return sorted((self._plain(item) for item in value), key=json.dumps)
-        if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            return [kind.__name__, *(self._plain(getattr(value, f.name)) for f in dataclasses.fields(value))]
-        return str(value)
+        if kind is str:
+            out.append(f"{len(value)}:{value}")
+        elif kind is Paper or kind is Label or isinstance(value, BaseModel):
+            out.append(self._shared_token(value))
+        elif kind is list or kind is tuple:
+            out.append("[")
+            shared = self._shared
+            for item in value:  # mostly papers already met: their token without a call
+                known = shared.get(id(item))
+                if known is not None and known[0] is item:
+                    out.append(known[1])
+                else:
+                    self._add(item, out)
+            out.append("]")
+        elif kind is dict:
+            out.append("{")
+            for key, item in value.items():
+                out.append(_text(str(key)))
+                self._add(item, out)
+            out.append("}")
+        elif value is None or kind is bool:
+            out.append({None: "n", True: "t", False: "f"}[value])
+        elif kind is int or kind is float:
+            out.append(f"i{value!r}" if kind is int else f"d{value!r}")
+        elif kind is Tag:  # pages that list a tag's papers get them in their context
+            out.append("T" + _text(value.name) + _text(value.slug) + f"i{len(value.papers)}")
+        elif kind is Listing:
+            out += ["Listing(", _text(value.record.name), _text(value.record.sha256), _text(value.slug), _text(value.title)]
+            self._add(value.papers, out)
+            self._add(sorted(value.new_papers), out)
+            out.append(")")
+        elif isinstance(value, (set, frozenset)):
+            out.append("<" + "".join(sorted(self._token(item) for item in value)) + ">")
+        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+            out.append(kind.__name__ + "(")
+            for item in dataclasses.fields(value):
+                self._add(getattr(value, item.name), out)
+            out.append(")")
+        else:  # Markup and other kinds of text
+            out.append(_text(str(value)))
 
-    def _plain_shared(self, value: Label | BaseModel) -> Any:
-        if isinstance(value, Label):
-            return ["label", value.name, value.slug]
-        return [type(value).__name__, *map(self._plain, value.__dict__.values())]  # a paper's sources
+    def _token(self, value: Any) -> str:
+        out: list[str] = []
+        self._add(value, out)
+        return "".join(out)
 
     def of(self, *parts: Any) -> str:
-        text = json.dumps([self._plain(part) for part in parts], ensure_ascii=False, separators=(",", ":"))
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+        out: list[str] = []
+        for part in parts:
+            self._add(part, out)
+        return hashlib.sha256("".join(out).encode("utf-8")).hexdigest()
