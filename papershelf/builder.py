@@ -28,7 +28,7 @@ from papershelf.config import Settings
 from papershelf.errors import PapershelfError
 from papershelf.fingerprint import Fingerprinter
 from papershelf.markup import render_markdown
-from papershelf.output import StagedSite, site_files
+from papershelf.output import StagedSite
 from papershelf.pages import Page, content_page_slug, paper_path, plan_site, stable_parts
 from papershelf.paper import Paper
 from papershelf.parallel import forked_pool
@@ -289,8 +289,7 @@ def build(
     outputs = plan_outputs(settings, catalog, store, collect_assets(settings), search, pages, state.files)
     staged = StagedSite(output_dir, whole=clean)
     try:
-        present = set() if staged.whole else site_files(output_dir)
-        todo = [path for path, output in outputs.items() if state.outputs.get(path) != output.fingerprint or path not in present]
+        todo = [path for path, output in outputs.items() if state.outputs.get(path) != output.fingerprint or path not in staged.present]
         written = render_into(staged, outputs, todo, reuse_equal=not clean, progress=progress)
         lap("render")
         if not staged.whole:

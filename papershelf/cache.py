@@ -4,8 +4,11 @@
   as a shortcut to skip re-reading an untouched file (a git checkout that resets times
   costs a re-read, never a wrong answer);
 - parsed papers keyed by the digest of their YAML text, so unchanged files are not parsed
-  again;
-- the build state: a digest of all inputs, and the fingerprint of every output file.
+  again (an append-only log: adding 200 papers appends 200 entries);
+- the last build's term table (every paper's analysed words, keyed by the same digests),
+  so that only new and changed papers are analysed;
+- the build state: a digest of all inputs, and the fingerprint of every output file; while
+  a build moves new files into the site, the list of those files ("pending").
 
 Losing the cache only makes the next build slower.
 """

@@ -61,6 +61,8 @@ class StagedSite:
         remove_leftovers(output)
         self.staging = Path(tempfile.mkdtemp(dir=output.parent, prefix=f".{output.name}-new-"))
         self._folders: set[str] = set()
+        # The files the site has now (read once: a walk of a large site takes a second).
+        self.present: set[str] = set() if self.whole else site_files(output)
 
     def put(self, relative: str, data: bytes, reuse_equal: bool = True) -> bool:
         """Stage a file, unless the current site already has these bytes there (then it stays
@@ -91,7 +93,7 @@ class StagedSite:
             target = self.output / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(self.staging / relative, target)
-        for relative in sorted(site_files(self.output) - files):
+        for relative in sorted(self.present - files):
             (self.output / relative).unlink()
             _remove_empty_parents(self.output, relative)
         shutil.rmtree(self.staging, ignore_errors=True)
