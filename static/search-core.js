@@ -165,44 +165,62 @@
     var combined = null
     for (var w = 0; w < words.length; w++) {
       var groups = expansions(words[w], terms, keys)
-      var found = Object.create(null)
+      var found = new Map()
       Object.keys(groups).forEach(function (key) {
         var results = shardFor(key).index.query(function (q) {
           groups[key].forEach(function (pair) {
             q.term(pair[0], { usePipeline: false, boost: pair[1] })
           })
         })
-        results.forEach(function (result) {
-          var hit = found[result.ref] || (found[result.ref] = { score: 0, terms: [] })
+        for (var r = 0; r < results.length; r++) {
+          var result = results[r]
+          var hit = found.get(result.ref)
+          if (hit === undefined) found.set(result.ref, (hit = new Result(Number(result.ref))))
           hit.score += result.score
-          Object.keys(result.matchData.metadata).forEach(function (term) {
-            if (hit.terms.indexOf(term) === -1) hit.terms.push(term)
-          })
-        })
+          hit.matches.push(result.matchData)
+        }
       })
       if (combined === null) {
         combined = found
       } else {
-        var next = Object.create(null)
-        Object.keys(combined).forEach(function (ref) {
-          if (found[ref]) {
-            next[ref] = {
-              score: combined[ref].score + found[ref].score,
-              terms: combined[ref].terms.concat(found[ref].terms),
-            }
+        var next = new Map()
+        combined.forEach(function (hit, ref) {
+          var other = found.get(ref)
+          if (other !== undefined) {
+            hit.score += other.score
+            hit.matches = hit.matches.concat(other.matches)
+            next.set(ref, hit)
           }
         })
         combined = next
       }
     }
-    return Object.keys(combined)
-      .map(function (ref) {
-        return { ref: Number(ref), score: combined[ref].score, terms: combined[ref].terms }
-      })
-      .sort(function (a, b) {
-        return b.score - a.score || a.ref - b.ref
-      })
+    return Array.from(combined.values()).sort(function (a, b) {
+      return b.score - a.score || a.ref - b.ref
+    })
   }
+
+  /*
+   * One result: its ref, its score and, worked out only when asked (a common word can match
+   * most of the catalog, and only the results shown are highlighted), the index terms it
+   * matched.
+   */
+  function Result(ref) {
+    this.ref = ref
+    this.score = 0
+    this.matches = []
+  }
+  Object.defineProperty(Result.prototype, "terms", {
+    get: function () {
+      var terms = []
+      this.matches.forEach(function (matchData) {
+        Object.keys(matchData.metadata).forEach(function (term) {
+          if (terms.indexOf(term) === -1) terms.push(term)
+        })
+      })
+      return terms
+    },
+  })
 
   /* A lunr.js index rebuilt from one shard file of the build. */
   function loadShard(data) {
