@@ -73,8 +73,16 @@ def link_kind(url: str) -> str:
     return "project"
 
 
+# Every link URL_PATTERN finds contains one of these: most abstracts have none, and checking
+# them is much quicker than running the pattern along the whole text.
+_LINK_MARKS = ("http://", "https://", "www.", *(host + "/" for host in sorted(CODE_HOSTS)))
+
+
 def find_links(text: str) -> list[dict[str, str]]:
     """Links in order of appearance, each once: `{"url": …, "kind": code|project|other}`."""
+    lowered = text.lower()
+    if not any(mark in lowered for mark in _LINK_MARKS):
+        return []
     links: list[dict[str, str]] = []
     seen: set[str] = set()
     for match in URL_PATTERN.finditer(text):
