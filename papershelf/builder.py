@@ -239,7 +239,7 @@ def plan_outputs(
     outputs["papers.json"] = Output(sha256(_json_file(contents)), lambda: _json_file(contents))
     for path, data in {**clean_assets.files, **search.files}.items():
         # Their names hold a digest of their bytes: a new version is a new file.
-        outputs[path] = Output(f"content-named:{len(data)}", (lambda data=data: data))
+        outputs[path] = Output("content-named", data if callable(data) else (lambda data=data: data))
     return outputs
 
 
@@ -283,7 +283,8 @@ def build(
     lap("analyse")
     related = compute_related(search_order(catalog.papers), table, settings.site.related_count)
     lap("related")
-    search = search_files(catalog, table)
+    code = sha256(json.dumps(code_digests()).encode("utf-8"))
+    search = search_files(catalog, table, cache.search_chunks(code))
     lap("index")
     pages = plan_site(catalog, related, content_pages, settings.site.papers_per_page, search.manifest_path)
     outputs = plan_outputs(settings, catalog, store, collect_assets(settings), search, pages, state.files)
@@ -303,6 +304,7 @@ def build(
     state.stamp = stamp
     state.outputs = {path: output.fingerprint for path, output in outputs.items()}
     cache.save_state(state)
+    cache.save_search_chunks(search.chunk_paths, code)
     report.pages, report.files, report.rendered = len(pages), len(outputs), len(todo)
     report.written, report.unchanged = written, len(outputs) - written
     report.index_bytes = search.index_bytes

@@ -20,7 +20,7 @@ import json
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Iterable, TypeVar
+from typing import Callable, Iterable, TypeVar
 
 import numpy as np
 from lunr.builder import Builder
@@ -223,16 +223,33 @@ def _hashed(folder: str, stem: str, data: bytes) -> str:
 
 @dataclass
 class SearchFiles:
-    """Output path → bytes for everything the search page loads, and the manifest's path."""
+    """Output path → bytes (or what makes them) for everything the search page loads, the
+    manifest's path, and each document chunk's path by the key of its papers."""
 
-    files: dict[str, bytes] = field(default_factory=dict)
+    files: dict[str, bytes | Callable[[], bytes]] = field(default_factory=dict)
     manifest_path: str = ""
     index_bytes: int = 0
+    chunk_paths: dict[str, str] = field(default_factory=dict)
 
 
-def search_files(catalog: Catalog, table: TermTable) -> SearchFiles:
-    """The search files of a catalog; `table` holds its papers' terms in search order."""
+def _doc(paper: Paper, tag_number: dict[str, int]) -> dict:
+    """A paper as search results show it."""
+    return {
+        "t": paper.title,
+        "s": paper.short_name or "",
+        "u": paper.slug,
+        "g": [tag_number[name] for name in paper.tags if name in tag_number],
+        "c": 1 if paper.code_links else 0,
+        "a": paper.abstract,
+    }
+
+
+def search_files(catalog: Catalog, table: TermTable, known_chunks: dict[str, str] | None = None) -> SearchFiles:
+    """The search files of a catalog; `table` holds its papers' terms in search order.
+    `known_chunks` (the last build's `chunk_paths`) names document chunks whose papers are
+    unchanged: their files are kept, not encoded again."""
     result = SearchFiles()
+    known_chunks = known_chunks or {}
 
     def add(stem: str, data: bytes) -> str:
         path = _hashed("search/", stem, data)
@@ -242,26 +259,29 @@ def search_files(catalog: Catalog, table: TermTable) -> SearchFiles:
     papers = search_order(catalog.papers)
     shards = {key: add(f"t/{key.encode('utf-8').hex()}", data) for key, data in shards_of(term_entries(table)).items()}
     tag_number = {tag.name: number for number, tag in enumerate(catalog.tags)}
-    docs = [
-        {
-            "t": paper.title,
-            "s": paper.short_name or "",
-            "u": paper.slug,
-            "g": [tag_number[name] for name in paper.tags if name in tag_number],
-            "c": 1 if paper.code_links else 0,
-            "a": paper.abstract,
-        }
-        for paper in papers
-    ]
-    chunks = [add(f"d/{i // DOCS_PER_CHUNK}", _json(docs[i : i + DOCS_PER_CHUNK])) for i in range(0, len(docs), DOCS_PER_CHUNK)]
-    refs_of_tag: list[list[int]] = [[] for _ in catalog.tags]
-    for ref, doc in enumerate(docs):
-        for number in doc["g"]:
-            refs_of_tag[number].append(ref)
-    tag_refs = [add(f"g/{number}", _json(sorted(set(refs)))) for number, refs in enumerate(refs_of_tag)]
-    code_refs = add("code", _json([r for r, d in enumerate(docs) if d["c"]]))
+    # A chunk is known by the digests of its papers' files and the tags' numbering.
+    layout = json.dumps([DOCS_PER_CHUNK, list(tag_number)])
+    chunks = []
+    for start in range(0, len(papers), DOCS_PER_CHUNK):
+        part, keys = papers[start : start + DOCS_PER_CHUNK], table.keys[start : start + DOCS_PER_CHUNK]
+        key = hashlib.sha256("|".join([layout, *keys]).encode("utf-8")).hexdigest() if all(keys) else ""
+
+        def encode(part: list[Paper] = part) -> bytes:
+            return _json([_doc(paper, tag_number) for paper in part])
+
+        path = known_chunks.get(key) if key else None
+        if path is None:
+            path = add(f"d/{start // DOCS_PER_CHUNK}", encode())
+        else:
+            result.files[path] = encode  # made only if the site lacks the file
+        if key:
+            result.chunk_paths[key] = path
+        chunks.append(path)
+    ref_of = {paper.id: ref for ref, paper in enumerate(papers)}
+    tag_refs = [add(f"g/{number}", _json(sorted({ref_of[paper.id] for paper in tag.papers}))) for number, tag in enumerate(catalog.tags)]
+    code_refs = add("code", _json([ref for ref, paper in enumerate(papers) if paper.code_links]))
     manifest = {
-        "count": len(docs),
+        "count": len(papers),
         "docsPerChunk": DOCS_PER_CHUNK,
         "shards": shards,
         "docs": chunks,
@@ -269,5 +289,5 @@ def search_files(catalog: Catalog, table: TermTable) -> SearchFiles:
         "code": code_refs,
     }
     result.manifest_path = add("manifest", _json(manifest))
-    result.index_bytes = sum(len(data) for path, data in result.files.items() if path.startswith("search/t/"))
+    result.index_bytes = sum(len(data) for path, data in result.files.items() if path.startswith("search/t/") and isinstance(data, bytes))
     return result
