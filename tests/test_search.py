@@ -113,3 +113,21 @@ def test_small_shards_split_by_longer_prefixes_and_still_agree(catalog: Path, tm
     (tmp_path / "queries.json").write_text(json.dumps(queries))
     report = node("compare", str(catalog / "site"), str(tmp_path / "unsplit.json"), str(tmp_path / "queries.json"))
     assert report["differences"] == []
+
+
+def test_document_chunks_of_unchanged_papers_are_reused(built_site: Path) -> None:
+    from papershelf.analysis import catalog_table
+    from papershelf.search_index import search_files
+
+    catalog = load_catalog(load_config(built_site / "config.yaml"))
+    papers = search_order(catalog.papers)
+    table = catalog_table(papers, [f"v1-{paper.id}" for paper in papers], None)
+    first = search_files(catalog, table)
+    assert len(first.chunk_paths) == len(papers) // 8 + 1
+    again = search_files(catalog, table, first.chunk_paths)
+    reused = [path for path in again.chunk_paths.values() if callable(again.files[path])]
+    assert len(reused) == len(first.chunk_paths)  # none encoded again…
+    assert all(again.files[path]() == first.files[path] for path in reused)  # …and each the same when made
+    edited = catalog_table(papers, [f"v2-{paper.id}" if i == 0 else f"v1-{paper.id}" for i, paper in enumerate(papers)], None)
+    changed = search_files(catalog, edited, first.chunk_paths)
+    assert sum(not callable(changed.files[path]) for path in changed.chunk_paths.values()) == 1  # the edited paper's chunk
