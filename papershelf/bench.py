@@ -166,7 +166,8 @@ def first_search_bytes(site: Path, word: str, shown: int = 10) -> dict:
 
     keys = {key_of(index_term(word.lower())), key_of(normalize_word(word.lower()))} - {None}
     files = [manifest_path] + [site / manifest["shards"][key] for key in sorted(keys)]
-    files += [site / chunk for chunk in manifest["docs"][-shown:]]
+    count = len(manifest["docs"])
+    files += [site / f"search/d/{number}.{digest}.json" for number, digest in enumerate(manifest["docs"]) if number >= count - shown]
     raw = sum(path.stat().st_size for path in files)
     compressed = sum(len(gzip.compress(path.read_bytes(), 6)) for path in files)
     return {"word": word, "files": len(files), "raw_bytes": raw, "gzip_bytes": compressed}

@@ -276,7 +276,7 @@ def search_files(catalog: Catalog, table: TermTable, known_chunks: dict[str, str
             result.files[path] = encode  # made only if the site lacks the file
         if key:
             result.chunk_paths[key] = path
-        chunks.append(path)
+        chunks.append(path.rsplit(".", 2)[1])  # the manifest names a chunk by its digest only
     ref_of = {paper.id: ref for ref, paper in enumerate(papers)}
     tag_refs = [add(f"g/{number}", _json(sorted({ref_of[paper.id] for paper in tag.papers}))) for number, tag in enumerate(catalog.tags)]
     code_refs = add("code", _json([ref for ref, paper in enumerate(papers) if paper.code_links]))
@@ -284,7 +284,7 @@ def search_files(catalog: Catalog, table: TermTable, known_chunks: dict[str, str
         "count": len(papers),
         "docsPerChunk": DOCS_PER_CHUNK,
         "shards": shards,
-        "docs": chunks,
+        "docs": chunks,  # chunk i is search/d/<i>.<digest>.json: 12,500 paths at 100,000 papers
         "tags": [[tag.name, tag.slug, len(tag.papers), tag_refs[n]] for n, tag in enumerate(catalog.tags)],
         "code": code_refs,
     }

@@ -69,7 +69,7 @@
     })
     return Promise.all(
       Object.keys(chunks).map(function (chunk) {
-        return fetchJSON(manifest.docs[chunk]).then(function (docs) {
+        return fetchJSON("search/d/" + chunk + "." + manifest.docs[chunk] + ".json").then(function (docs) {
           return [Number(chunk), docs]
         })
       })
