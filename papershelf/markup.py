@@ -15,6 +15,9 @@ ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 
 def linkify(text: str) -> Markup:
     """Escape plain text and turn the URLs in it into links (punctuation after a URL stays text)."""
+    lowered = text.lower()
+    if "http://" not in lowered and "https://" not in lowered:  # most abstracts: nothing to link
+        return escape(text)
     parts: list[str] = []
     position = 0
     for match in URL_PATTERN.finditer(text):
