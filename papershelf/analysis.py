@@ -150,6 +150,12 @@ def term_table(analysed: list[PaperTerms]) -> TermTable:
     )
 
 
+def numbers_in(numbers: dict[str, int], vocabulary: dict[str, int]) -> np.ndarray:
+    """For each term of `vocabulary` (in its numbering), its number in `numbers`, which
+    gains the terms it lacked."""
+    return np.array([numbers.setdefault(term, len(numbers)) for term in vocabulary], dtype=np.int32)
+
+
 def by_first_appearance(names: list[str], doc: np.ndarray, field: np.ndarray, term: np.ndarray, count: np.ndarray, lengths: np.ndarray, keys: list[str]) -> TermTable:
     """A table from rows whose `term` numbers index `names` in any order: renumbered in order
     of first appearance, as lunr numbers terms."""
@@ -194,10 +200,7 @@ def analysed_table(papers: list[Paper], keys: list[str]) -> TermTable:
     finally:
         _to_analyze = []
     numbers: dict[str, int] = {}
-    terms = []
-    for part in parts:
-        ids = np.array([numbers.setdefault(term, len(numbers)) for term in part.vocabulary], dtype=np.int32)
-        terms.append(ids[part.term])
+    terms = [numbers_in(numbers, part.vocabulary)[part.term] for part in parts]
     return by_first_appearance(
         list(numbers),
         doc=np.concatenate([part.doc + start for part, start in zip(parts, range(0, len(papers), step))]),
@@ -218,10 +221,9 @@ def catalog_table(papers: list[Paper], keys: list[str], previous: TermTable | No
     if previous is None or len(missing) == len(papers):
         return analysed_table(papers, keys)
     fresh = analysed_table([papers[i] for i in missing], [keys[i] for i in missing])
-    names = list(previous.vocabulary)
     numbers = dict(previous.vocabulary)
-    fresh_ids = np.array([numbers.setdefault(term, len(numbers)) for term in fresh.vocabulary], dtype=np.int32)
-    names += list(numbers)[len(names) :]
+    fresh_ids = numbers_in(numbers, fresh.vocabulary)
+    names = list(numbers)
     # Every paper's rows as a block of one long array: the previous rows, then the fresh ones.
     old_starts, fresh_starts = previous.row_starts(), fresh.row_starts() + len(previous.term)
     fresh_number = {i: m for m, i in enumerate(missing)}

@@ -279,9 +279,10 @@ def build(
     lap("load")
     from papershelf.search_index import search_files, search_order
 
-    table = analyse_catalog(search_order(catalog.papers), store, cache)
+    papers = search_order(catalog.papers)
+    table = analyse_catalog(papers, store, cache)
     lap("analyse")
-    related = compute_related(search_order(catalog.papers), table, settings.site.related_count)
+    related = compute_related(papers, table, settings.site.related_count)
     lap("related")
     code = sha256(json.dumps(code_digests()).encode("utf-8"))
     search = search_files(catalog, table, cache.search_chunks(code))

@@ -21,9 +21,12 @@ import os
 import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Iterator
 
 from papershelf.yamlio import write_atomic
+
+if TYPE_CHECKING:
+    from papershelf.store import Store
 
 FORMAT = 1
 LOG_HEADER = ("papershelf pickle log", 1)
@@ -31,6 +34,21 @@ LOG_HEADER = ("papershelf pickle log", 1)
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def walk_files(folder: Path, hidden: bool = False) -> Iterator[os.DirEntry]:
+    """Every file under `folder` (hidden ones and hidden folders only when asked), walked
+    with os.scandir: at 100,000 files, pathlib's overhead would be most of a small build."""
+    pending = [str(folder)] if folder.is_dir() else []
+    while pending:
+        with os.scandir(pending.pop()) as entries:
+            for entry in entries:
+                if not hidden and entry.name.startswith("."):
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append(entry.path)
+                elif entry.is_file():
+                    yield entry
 
 
 @dataclass
@@ -68,19 +86,8 @@ class FileDigests:
 
     def tree(self, folder: Path) -> dict[str, str]:
         """Path (relative to `folder`) -> digest for every file under it (hidden ones
-        aside), in name order. Walks with os.scandir: at 100,000 files, pathlib's
-        overhead would be most of a build with nothing new."""
-        found: list[tuple[str, os.stat_result]] = []
-        pending = [str(folder)] if folder.is_dir() else []
-        while pending:
-            with os.scandir(pending.pop()) as entries:
-                for entry in entries:
-                    if entry.name.startswith("."):
-                        continue
-                    if entry.is_dir(follow_symlinks=False):
-                        pending.append(entry.path)
-                    elif entry.is_file():
-                        found.append((entry.path, entry.stat()))
+        aside), in name order."""
+        found = [(entry.path, entry.stat()) for entry in walk_files(folder)]
         prefix = len(str(folder)) + 1
         digests = {}
         known = self.known
@@ -108,7 +115,7 @@ class Cache:
         self._state: BuildState | None = None
         # The content store as this process last saved it: a build that follows an ingest in
         # the same command starts from it instead of reading 100,000 files again.
-        self.store: Any = None
+        self.store: Store | None = None
 
     @property
     def state_path(self) -> Path:

@@ -67,7 +67,7 @@ class Catalog:
     listings: list[Listing]  # newest first
     tag_by_name: dict[str, Tag]
     listing_by_dump: dict[str, Listing]
-    tags_by_paper: dict[str, list[Label]] = field(default_factory=dict)  # paper id -> its tags
+    tags_by_paper: dict[str, list[Label]]  # paper id -> its tags
 
     def paper_tags(self, paper: Paper) -> list[Label]:
         return self.tags_by_paper[paper.id]

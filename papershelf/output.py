@@ -15,6 +15,7 @@ import shutil
 import tempfile
 from pathlib import Path, PurePosixPath
 
+from papershelf.cache import walk_files
 from papershelf.errors import PapershelfError
 
 
@@ -36,17 +37,8 @@ def remove_leftovers(output: Path) -> None:
 
 def site_files(folder: Path) -> set[str]:
     """Every file under `folder`, as paths relative to it."""
-    found: set[str] = set()
     prefix = len(str(folder)) + 1
-    pending = [str(folder)] if folder.is_dir() else []
-    while pending:
-        with os.scandir(pending.pop()) as entries:
-            for entry in entries:
-                if entry.is_dir(follow_symlinks=False):
-                    pending.append(entry.path)
-                else:
-                    found.add(entry.path[prefix:].replace(os.sep, "/"))
-    return found
+    return {entry.path[prefix:].replace(os.sep, "/") for entry in walk_files(folder, hidden=True)}
 
 
 class StagedSite:

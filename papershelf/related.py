@@ -52,16 +52,15 @@ def stop_terms() -> frozenset[str]:
 
 
 def term_counts(table: TermTable) -> sparse.csr_matrix:
-    """Papers × terms: how often each term is in the title (twice) and the abstract."""
-    title, abstract = table.field == TITLE, table.field == ABSTRACT
-    rows = title | abstract
-    weight = np.where(title, 2, 1)[rows] * table.count[rows]
+    """Papers × terms: how often each term is in the title (twice) and the abstract,
+    function words left out."""
+    is_stop = np.zeros(len(table.vocabulary), dtype=bool)
+    is_stop[[number for term, number in table.vocabulary.items() if term in stop_terms()]] = True
+    title = table.field == TITLE
+    rows = (title | (table.field == ABSTRACT)) & ~is_stop[table.term]
+    weight = (np.where(title, 2, 1)[rows] * table.count[rows]).astype(np.float64)
     shape = (len(table.lengths), len(table.vocabulary))
-    counts = sparse.csr_matrix((weight.astype(np.float64), (table.doc[rows], table.term[rows])), shape=shape)
-    stopped = [number for term, number in table.vocabulary.items() if term in stop_terms()]
-    keep = np.ones(shape[1])
-    keep[stopped] = 0
-    return (counts @ sparse.diags(keep)).tocsr()
+    return sparse.csr_matrix((weight, (table.doc[rows], table.term[rows])), shape=shape)
 
 
 def tfidf(counts: sparse.csr_matrix) -> sparse.csr_matrix:

@@ -8,6 +8,7 @@ import shutil
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any, Callable
 
 import pytest
 
@@ -26,6 +27,21 @@ def run(catalog: Path, *args: str) -> int:
     from papershelf.cli import main
 
     return main(["--config", str(catalog / "config.yaml"), *args])
+
+
+def interrupted_after(calls: int, function: Callable) -> Callable:
+    """`function`, except that the call after the first `calls` raises KeyboardInterrupt, as
+    if the process were killed there."""
+    made = 0
+
+    def interrupting(*args: Any) -> Any:
+        nonlocal made
+        made += 1
+        if made > calls:
+            raise KeyboardInterrupt("interrupted")
+        return function(*args)
+
+    return interrupting
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:

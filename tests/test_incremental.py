@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from papershelf import builder, output
-from tests.conftest import run, snapshot
+from tests.conftest import interrupted_after, run, snapshot
 
 Q_VLM = "q-vlm-post-training-quantization-for-large-vision-language-models"
 NEWEST_DUMP = "004_2ce07ad5103318e3.txt"
@@ -111,16 +111,7 @@ def test_interrupted_build_leaves_the_site_as_it_was(catalog: Path, monkeypatch:
     assert run(catalog) == 0
     before = stats(catalog / "site")
     (catalog / "content" / "pages" / "about.md").write_text("# About\n\nChanged.\n")
-    written = []
-
-    def failing_write(self: Path, data: bytes) -> int:
-        written.append(self)
-        if len(written) > 3:
-            raise KeyboardInterrupt("interrupted")
-        return original(self, data)
-
-    original = Path.write_bytes
-    monkeypatch.setattr(Path, "write_bytes", failing_write)
+    monkeypatch.setattr(Path, "write_bytes", interrupted_after(3, Path.write_bytes))
     with pytest.raises(KeyboardInterrupt):
         run(catalog, "--clean", "build")
     monkeypatch.undo()
@@ -197,16 +188,7 @@ def test_build_cut_off_while_moving_files_in_is_finished_by_the_next(catalog: Pa
     about = catalog / "content" / "pages" / "about.md"
     original_text = about.read_text()
     about.write_text("# About\n\nChanged.\n")
-    moved = []
-
-    def failing_replace(source: str, target: str) -> None:
-        moved.append(target)
-        if len(moved) > 1:
-            raise KeyboardInterrupt("cut off")
-        original(source, target)
-
-    original = os.replace
-    monkeypatch.setattr(output.os, "replace", failing_replace)
+    monkeypatch.setattr(output.os, "replace", interrupted_after(1, os.replace))
     with pytest.raises(KeyboardInterrupt):
         run(catalog, "build")
     monkeypatch.undo()

@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from papershelf.cli import main
+from tests.conftest import interrupted_after
 
 CSWIN = "cswin-transformer-a-general-vision-transformer-backbone-with-cross-shaped"
 
@@ -160,16 +161,7 @@ def test_interrupted_ingest_converges_on_the_next_run(catalog: Path, tmp_path: P
     shutil.copytree(catalog, reference)
     assert ingest(reference) == 0
 
-    original = store_module.write_atomic
-    calls = []
-
-    def dying_write(path: Path, data: str) -> None:
-        calls.append(path)
-        if len(calls) > 100:
-            raise KeyboardInterrupt("killed")
-        original(path, data)
-
-    monkeypatch.setattr(store_module, "write_atomic", dying_write)
+    monkeypatch.setattr(store_module, "write_atomic", interrupted_after(100, store_module.write_atomic))
     with pytest.raises(KeyboardInterrupt):
         ingest(catalog)
     monkeypatch.undo()
