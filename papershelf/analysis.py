@@ -17,7 +17,6 @@ average lengths) is array arithmetic over that table.
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
 import unicodedata
 from array import array
@@ -29,7 +28,7 @@ import numpy as np
 from lunr.stemmer import PorterStemmer
 
 from papershelf.paper import Paper
-from papershelf.parallel import forked_pool
+from papershelf.parallel import map_slices
 
 # The fields search looks in, with lunr's boost of each: a word in a title counts most.
 FIELDS = (("title", 10), ("short_name", 5), ("tags", 3), ("abstract", 1))
@@ -174,40 +173,27 @@ def by_first_appearance(names: list[str], doc: np.ndarray, field: np.ndarray, te
     )
 
 
-# Analysing many papers is shared between forked workers; each sends back the table of its
-# share (arrays, cheap to pass between processes), and the tables are joined.
 PARALLEL_FROM = 4000
-_to_analyze: list[Paper] = []
-
-
-def _table_of_range(bounds: tuple[int, int]) -> TermTable:
-    return term_table([analyze(paper) for paper in _to_analyze[bounds[0] : bounds[1]]])
 
 
 def analysed_table(papers: list[Paper], keys: list[str]) -> TermTable:
-    """The table of these papers, analysed on every core when there are many."""
-    global _to_analyze
-    workers = os.cpu_count() or 1
-    if len(papers) < PARALLEL_FROM or workers < 2:
-        table = term_table([analyze(paper) for paper in papers])
+    """The table of these papers, analysed on every core when there are many: each worker
+    sends back the table of its share (arrays, cheap to pass between processes), and the
+    tables are joined."""
+    parts = map_slices(lambda start, stop: term_table([analyze(paper) for paper in papers[start:stop]]), len(papers), PARALLEL_FROM)
+    if len(parts) < 2:
+        table = parts[0][1] if parts else term_table([])
         table.keys = list(keys)
         return table
-    _to_analyze = papers
-    step = -(-len(papers) // (workers * 4))
-    try:
-        with forked_pool(workers) as pool:
-            parts = pool.map(_table_of_range, [(i, i + step) for i in range(0, len(papers), step)])
-    finally:
-        _to_analyze = []
     numbers: dict[str, int] = {}
-    terms = [numbers_in(numbers, part.vocabulary)[part.term] for part in parts]
+    terms = [numbers_in(numbers, part.vocabulary)[part.term] for _, part in parts]
     return by_first_appearance(
         list(numbers),
-        doc=np.concatenate([part.doc + start for part, start in zip(parts, range(0, len(papers), step))]),
-        field=np.concatenate([part.field for part in parts]),
+        doc=np.concatenate([part.doc + start for start, part in parts]),
+        field=np.concatenate([part.field for _, part in parts]),
         term=np.concatenate(terms),
-        count=np.concatenate([part.count for part in parts]),
-        lengths=np.concatenate([part.lengths for part in parts]),
+        count=np.concatenate([part.count for _, part in parts]),
+        lengths=np.concatenate([part.lengths for _, part in parts]),
         keys=list(keys),
     )
 

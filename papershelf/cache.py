@@ -79,9 +79,8 @@ class FileDigests:
         self.known[str(path)] = [stat.st_size, stat.st_mtime_ns, digest]
         return digest
 
-    def remember(self, path: Path, digest: str) -> None:
-        """The digest of a file just written."""
-        stat = path.stat()
+    def remember(self, path: Path | str, digest: str, stat: os.stat_result) -> None:
+        """The digest of a file just written, and its status after writing."""
         self.known[str(path)] = [stat.st_size, stat.st_mtime_ns, digest]
 
     def tree(self, folder: Path) -> dict[str, str]:

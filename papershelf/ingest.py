@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from papershelf.cache import Cache, FileDigests
-from papershelf.dumps import Dump, ParseWarning, parse_dump_bytes, read_dump_bytes
+from papershelf.dumps import Dump, Entry, ParseWarning, parse_dump_bytes, read_dump_bytes
 from papershelf.errors import PapershelfError
 from papershelf.links import find_links
-from papershelf.paper import Link, Paper, Source, paper_id, short_name, unique_slug
+from papershelf.paper import Link, Paper, Source, paper_id, short_name, title_slug, unique_slug
+from papershelf.parallel import map_slices
 from papershelf.store import PAPERS_DIR, DumpRecord, Store, load_ledger, load_store, save_store
 from papershelf.tagging import Tagger, merge_tags
 
@@ -39,37 +40,63 @@ class IngestReport:
         )
 
 
-def _new_paper(title: str, abstract: str, source: Source, taken: set[str]) -> Paper:
-    identifier = paper_id(title)
+@dataclass(frozen=True)
+class Draft:
+    """What a dump entry makes of a paper, worked out as the dump is parsed (in parallel for
+    many dumps): all but a slug no other paper has, and the tags."""
+
+    id: str
+    slug: str  # the title's slug; merging makes it unique
+    short_name: str | None
+    links: list[dict[str, str]]
+
+
+def draft(entry: Entry) -> Draft:
+    return Draft(paper_id(entry.title), title_slug(entry.title), short_name(entry.title), find_links(entry.abstract))
+
+
+@dataclass
+class ParsedDump:
+    dump: Dump
+    drafts: list[Draft]  # one per entry
+
+
+def parse_dump_file(path: Path) -> ParsedDump:
+    dump = parse_dump_bytes(read_dump_bytes(path), path)
+    return ParsedDump(dump, [draft(entry) for entry in dump.entries])
+
+
+def _new_paper(entry: Entry, draft: Draft, source: Source, taken: set[str]) -> Paper:
     return Paper(
-        id=identifier,
-        slug=unique_slug(title, identifier, taken),
-        title=title,
-        short_name=short_name(title),
-        abstract=abstract,
-        links=[Link(**link) for link in find_links(abstract)],
+        id=draft.id,
+        slug=unique_slug(draft.slug, draft.id, taken),
+        title=entry.title,
+        short_name=draft.short_name,
+        abstract=entry.abstract,
+        links=[Link(**link) for link in draft.links],
         first_seen=source.dump,
         sources=[source],
     )
 
 
-def _add_source(paper: Paper, source: Source, abstract: str) -> None:
+def _add_source(paper: Paper, source: Source, entry: Entry, draft: Draft) -> None:
     others = [existing for existing in paper.sources if existing.dump != source.dump]
     paper.sources = others + [source]
-    if not paper.abstract and abstract:
-        paper.abstract = abstract
+    if not paper.abstract and entry.abstract:
+        paper.abstract = entry.abstract
         known = {link.url for link in paper.links}
-        paper.links += [Link(**link) for link in find_links(abstract) if link["url"] not in known]
+        paper.links += [Link(**link) for link in draft.links if link["url"] not in known]
 
 
-def merge_dump(store: Store, dump: Dump, taken: set[str]) -> tuple[set[str], list[ParseWarning]]:
+def merge_dump(store: Store, parsed: ParsedDump, taken: set[str]) -> tuple[set[str], list[ParseWarning]]:
     """Add one parsed dump's entries to the store, in place. Returns the ids of the papers
     it lists, and warnings for papers it lists more than once (kept once, at their first
     position). `taken` is the set of slugs in use, kept up to date across dumps."""
+    dump = parsed.dump
     warnings: list[ParseWarning] = []
     seen_here: dict[str, int] = {}
-    for entry in dump.entries:
-        identifier = paper_id(entry.title)
+    for entry, draft in zip(dump.entries, parsed.drafts):
+        identifier = draft.id
         if identifier in seen_here:
             warnings.append(
                 ParseWarning(
@@ -82,9 +109,9 @@ def merge_dump(store: Store, dump: Dump, taken: set[str]) -> tuple[set[str], lis
         seen_here[identifier] = entry.position
         source = Source(dump=dump.name, position=entry.position, date=dump.date)
         if identifier in store.papers:
-            _add_source(store.papers[identifier], source, entry.abstract)
+            _add_source(store.papers[identifier], source, entry, draft)
         else:
-            paper = _new_paper(entry.title, entry.abstract, source, taken)
+            paper = _new_paper(entry, draft, source, taken)
             taken.add(paper.slug)
             store.papers[identifier] = paper
     record = DumpRecord(
@@ -98,15 +125,24 @@ def merge_dump(store: Store, dump: Dump, taken: set[str]) -> tuple[set[str], lis
     return set(seen_here), warnings
 
 
+# Tagging and parsing run on every core from this many papers or dumps.
+PARALLEL_FROM = 2000
+PARALLEL_DUMPS_FROM = 8
+
+
 def retag(papers: list[Paper], tagger: Tagger) -> None:
     """Apply the tag rules to papers, keeping hand edits."""
-    for paper in papers:
-        new_auto = tagger.tags_for(paper.title, paper.abstract)
+
+    def tags_of(start: int, stop: int) -> list[list[str]]:
+        return [tagger.tags_for(paper.title, paper.abstract) for paper in papers[start:stop]]
+
+    found = [tags for _, part in map_slices(tags_of, len(papers), PARALLEL_FROM) for tags in part]
+    for paper, new_auto in zip(papers, found):
         paper.tags = merge_tags(paper.tags, paper.auto_tags, new_auto)
         paper.auto_tags = new_auto
 
 
-def ingest(store: Store, dumps: list[Dump], tagger: Tagger, retag_all: bool = True) -> tuple[IngestReport, set[str]]:
+def ingest(store: Store, dumps: list[ParsedDump], tagger: Tagger, retag_all: bool = True) -> tuple[IngestReport, set[str]]:
     """Merge dumps into the store and tag what they touched (everything when the rules
     changed). Returns the report and the ids of papers new or changed."""
     report = IngestReport()
@@ -120,10 +156,11 @@ def ingest(store: Store, dumps: list[Dump], tagger: Tagger, retag_all: bool = Tr
 
     remember(touched)
     taken = store.taken_slugs()
-    for dump in dumps:
+    for parsed in dumps:
+        dump = parsed.dump
         report.dumps_read.append(dump.name)
-        remember({paper_id(entry.title) for entry in dump.entries})
-        ids, warnings = merge_dump(store, dump, taken)
+        remember({draft.id for draft in parsed.drafts})
+        ids, warnings = merge_dump(store, parsed, taken)
         touched |= ids
         report.warnings += [str(warning) for warning in dump.warnings + warnings]
     retag([store.papers[pid] for pid in sorted(touched)], tagger)
@@ -137,6 +174,22 @@ def ingest(store: Store, dumps: list[Dump], tagger: Tagger, retag_all: bool = Tr
             changed.add(pid)
     report.unchanged = len(store.papers) - report.new - report.updated
     return report, changed
+
+
+def read_dumps(paths: list[Path]) -> list[ParsedDump | str]:
+    """Parse dump files (on every core when there are many): each gives its parse, or the
+    error that refuses it."""
+
+    def parse(start: int, stop: int) -> list[ParsedDump | str]:
+        results: list[ParsedDump | str] = []
+        for path in paths[start:stop]:
+            try:
+                results.append(parse_dump_file(path))
+            except PapershelfError as error:
+                results.append(str(error))
+        return results
+
+    return [result for _, part in map_slices(parse, len(paths), PARALLEL_DUMPS_FROM) for result in part]
 
 
 def dump_paths(dumps_dir: Path) -> list[Path]:
@@ -154,18 +207,22 @@ def run_ingest(
     known = {record.name: record.sha256 for record in load_ledger(content_dir)}
     # Digests of dump files, reused while a file's size and modification time stay the same.
     digests = cache.dump_digests() if cache is not None else FileDigests()
-    dumps: list[Dump] = []
     report = IngestReport()
+    to_read = []
     for path in paths:
         try:
             if skip_known and path.is_file() and known.get(path.name) == digests.digest(path):
                 report.dumps_skipped.append(path.name)
-                continue
-            dumps.append(parse_dump_bytes(read_dump_bytes(path), path))
-        except PapershelfError as error:
-            report.errors.append(str(error))
+            else:
+                to_read.append(path)
         except OSError as error:
             report.errors.append(f"{path}: cannot read: {error.strerror}")
+    dumps: list[ParsedDump] = []
+    for result in read_dumps(to_read):
+        if isinstance(result, str):
+            report.errors.append(result)
+        else:
+            dumps.append(result)
     if cache is not None:
         cache.save_dump_digests(digests)
     if not dumps and not retag_all:

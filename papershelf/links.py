@@ -73,19 +73,26 @@ def link_kind(url: str) -> str:
     return "project"
 
 
-# Every link URL_PATTERN finds contains one of these: most abstracts have none, and checking
-# them is much quicker than running the pattern along the whole text.
+# Every link URL_PATTERN finds starts with one of these: most abstracts have none, and the
+# pattern need only run from the first one (finding them is much quicker than running the
+# pattern along the whole text).
 _LINK_MARKS = ("http://", "https://", "www.", *(host + "/" for host in sorted(CODE_HOSTS)))
+
+
+def first_link_mark(lowered: str, marks: tuple[str, ...] = _LINK_MARKS) -> int:
+    """Where in a lower-cased text the first of `marks` is; -1 if there is none."""
+    found = [position for position in map(lowered.find, marks) if position >= 0]
+    return min(found) if found else -1
 
 
 def find_links(text: str) -> list[dict[str, str]]:
     """Links in order of appearance, each once: `{"url": …, "kind": code|project|other}`."""
-    lowered = text.lower()
-    if not any(mark in lowered for mark in _LINK_MARKS):
+    start = first_link_mark(text.lower())
+    if start < 0:
         return []
     links: list[dict[str, str]] = []
     seen: set[str] = set()
-    for match in URL_PATTERN.finditer(text):
+    for match in URL_PATTERN.finditer(text, start):
         url = clean_url(match.group(0))
         if url is None or url.lower() in seen:
             continue

@@ -7,7 +7,7 @@ import markdown
 import nh3
 from markupsafe import Markup, escape
 
-from papershelf.links import URL_PATTERN, clean_url
+from papershelf.links import URL_PATTERN, clean_url, first_link_mark
 
 MARKDOWN_EXTENSIONS = ["extra", "sane_lists", "smarty"]
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
@@ -20,7 +20,7 @@ def linkify(text: str) -> Markup:
         return escape(text)
     parts: list[str] = []
     position = 0
-    for match in URL_PATTERN.finditer(text):
+    for match in URL_PATTERN.finditer(text, first_link_mark(lowered)):
         raw = match.group(0)
         url = clean_url(raw)
         if url is None or not raw.lower().startswith(("http://", "https://")):

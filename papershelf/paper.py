@@ -46,13 +46,14 @@ class Paper(BaseModel):
     title: str = Field(min_length=1)
     short_name: str | None = None
     abstract: str = ""
-    links: list[Link] = []
-    tags: list[str] = []
+    # Lists default through a factory: pydantic deep-copies a default `[]` for every paper.
+    links: list[Link] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
     hidden: bool = False
     notes: str = ""
     first_seen: str
     sources: list[Source] = Field(min_length=1)
-    auto_tags: list[str] = []
+    auto_tags: list[str] = Field(default_factory=list)
 
     def to_data(self) -> dict:
         """The YAML mapping: empty optional fields are left out to keep files short."""
@@ -88,16 +89,15 @@ def title_slug(title: str) -> str:
     return slug or "paper"
 
 
-def unique_slug(title: str, identifier: str, taken: set[str]) -> str:
-    """The title's slug, or with the id's first characters when another paper has it."""
-    base = title_slug(title)
+def unique_slug(base: str, identifier: str, taken: set[str]) -> str:
+    """A title's slug (`base`), or with the id's first characters when another paper has it."""
     if base not in taken:
         return base
     for length in range(6, len(identifier) + 1):
         candidate = f"{base}-{identifier[:length]}"
         if candidate not in taken:
             return candidate
-    raise ValueError(f"no free slug for {title!r}")  # would need a 12-hex-digit id collision
+    raise ValueError(f"no free slug for {base!r}")  # would need a 12-hex-digit id collision
 
 
 def short_name(title: str) -> str | None:

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import os
 from contextlib import contextmanager
 from multiprocessing.pool import Pool
-from typing import Iterator
+from typing import Any, Callable, Iterator, TypeVar
+
+R = TypeVar("R")
 
 
 @contextmanager
@@ -21,3 +24,31 @@ def forked_pool(workers: int) -> Iterator[Pool]:
             yield pool
     finally:
         gc.unfreeze()
+
+
+_work: Callable[[int, int], Any] | None = None
+
+
+def _run_slice(bounds: tuple[int, int]) -> Any:
+    assert _work is not None
+    return _work(*bounds)
+
+
+def map_slices(work: Callable[[int, int], R], count: int, parallel_from: int, slices_per_worker: int = 4) -> list[tuple[int, R]]:
+    """`work(start, stop)` over consecutive slices of `count` items, on every core when there
+    are at least `parallel_from` items, else in one call. Returns each slice's start and
+    result, in order. Workers are forked after `work` is known, so it may be a closure over
+    anything the parent holds: only slice bounds and results pass between processes."""
+    global _work
+    workers = os.cpu_count() or 1
+    if count < parallel_from or workers < 2:
+        return [(0, work(0, count))] if count else []
+    step = -(-count // (workers * slices_per_worker))
+    starts = list(range(0, count, step))
+    _work = work
+    try:
+        with forked_pool(workers) as pool:
+            results = pool.map(_run_slice, [(start, min(start + step, count)) for start in starts])
+    finally:
+        _work = None
+    return list(zip(starts, results))

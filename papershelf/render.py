@@ -62,6 +62,7 @@ def make_environment(templates_dir: Path, site: SiteSettings, assets: Assets, bu
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # one environment per build: no need to stat templates for every page
     )
 
     def url(path: str = "") -> str:

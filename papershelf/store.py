@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from papershelf.cache import Cache, FileDigests, sha256
 from papershelf.errors import PapershelfError
 from papershelf.paper import Paper
-from papershelf.parallel import forked_pool
+from papershelf.parallel import map_slices
 from papershelf.yamlio import load_yaml, parse_yaml, to_yaml, write_atomic
 
 PAPERS_DIR = "papers"
@@ -139,52 +139,45 @@ def paper_yaml(paper: Paper) -> str:
     return to_yaml(paper.to_data())
 
 
-def _write_paper(path: Path, paper: Paper) -> str | None:
+def _write_paper(path: Path, paper: Paper) -> tuple[str, os.stat_result] | None:
     """Write one paper file unless the same text is already there; the digest of the text
-    when it was written."""
-    text = paper_yaml(paper)
-    if path.exists() and path.read_text(encoding="utf-8") == text:
-        return None
-    write_atomic(path, text)
-    return sha256(text.encode("utf-8"))
+    and the file's status when it was written."""
+    data = paper_yaml(paper).encode("utf-8")
+    try:
+        if path.read_bytes() == data:
+            return None
+    except FileNotFoundError:
+        pass
+    write_atomic(path, data)
+    return sha256(data), path.stat()
 
 
 # Papers are written by forked workers when there are many: YAML emitting is the slow part.
 PARALLEL_FROM = 2000
-_papers_to_write: list[tuple[Path, Paper]] = []
-
-
-def _write_chunk(bounds: tuple[int, int]) -> list[str | None]:
-    return [_write_paper(path, paper) for path, paper in _papers_to_write[bounds[0] : bounds[1]]]
 
 
 def save_store(store: Store, changed: set[str] | None = None, cache: Cache | None = None) -> dict[str, int]:
     """Write the papers in `changed` (all when None) and the ledger; a file whose text is
     already on disk is left untouched (same bytes, same modification time). Written papers
     go into the parse cache, so the build that follows does not parse them again."""
-    global _papers_to_write
     ids = store.papers.keys() if changed is None else changed
-    jobs = sorted((store.papers_dir / f"{store.papers[pid].slug}.yaml", store.papers[pid]) for pid in ids)
-    store.papers_dir.mkdir(parents=True, exist_ok=True)
-    workers = os.cpu_count() or 1
-    if len(jobs) < PARALLEL_FROM or workers < 2:
-        digests = [_write_paper(path, paper) for path, paper in jobs]
-    else:
-        _papers_to_write = jobs
-        step = -(-len(jobs) // (workers * 8))
-        try:
-            with forked_pool(workers) as pool:
-                digests = [d for chunk in pool.map(_write_chunk, [(i, i + step) for i in range(0, len(jobs), step)]) for d in chunk]
-        finally:
-            _papers_to_write = []
-    written = sum(digest is not None for digest in digests)
+    papers = sorted((store.papers[pid] for pid in ids), key=lambda paper: paper.slug)
+    folder = store.papers_dir
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def write(start: int, stop: int) -> list[tuple[str, os.stat_result] | None]:
+        return [_write_paper(folder / f"{paper.slug}.yaml", paper) for paper in papers[start:stop]]
+
+    results = [result for _, part in map_slices(write, len(papers), PARALLEL_FROM, slices_per_worker=8) for result in part]
+    written = sum(result is not None for result in results)
     if cache is not None:
         known = cache.load_state().files
-        for (path, paper), digest in zip(jobs, digests):
-            if digest is not None:
+        for paper, result in zip(papers, results):
+            if result is not None:
+                digest, stat = result
                 cache.parsed()[digest] = paper
                 store.digests[paper.id] = digest
-                known.remember(path, digest)  # the build that follows need not read it back
+                known.remember(os.path.join(folder, f"{paper.slug}.yaml"), digest, stat)  # the build need not read it back
         cache.parsed().save(set(store.digests.values()))
     # The ledger goes last: if a run is interrupted, the dump is not marked as ingested
     # and the next run merges it again (merging is idempotent).
@@ -192,4 +185,4 @@ def save_store(store: Store, changed: set[str] | None = None, cache: Cache | Non
     if not store.ledger_path.exists() or store.ledger_path.read_text(encoding="utf-8") != ledger:
         write_atomic(store.ledger_path, ledger)
         written += 1
-    return {"written": written, "unchanged": len(jobs) + 1 - written}
+    return {"written": written, "unchanged": len(papers) + 1 - written}

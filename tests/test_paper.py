@@ -24,9 +24,9 @@ def test_slug_is_ascii_readable_and_bounded() -> None:
 
 def test_slug_collisions_resolve_with_the_id() -> None:
     taken = {"attention"}
-    assert unique_slug("Attention", "abcdef123456", taken) == "attention-abcdef"
-    assert unique_slug("Attention", "abcdef123456", taken | {"attention-abcdef"}) == "attention-abcdef1"
-    assert unique_slug("Other", "abcdef123456", taken) == "other"
+    assert unique_slug("attention", "abcdef123456", taken) == "attention-abcdef"
+    assert unique_slug("attention", "abcdef123456", taken | {"attention-abcdef"}) == "attention-abcdef1"
+    assert unique_slug("other", "abcdef123456", taken) == "other"
 
 
 def test_short_names() -> None:
