@@ -74,8 +74,12 @@ _SEPARATORS = re.compile(r"[ \t\n\r\f\v\xa0\-]+")
 
 
 def field_terms(text: str) -> list[str]:
-    """The terms lunr.py's Builder would index for a field: its tokenizer, then our pipeline."""
-    return [term for term in map(index_term, _SEPARATORS.split(text.lower())) if term]
+    """The terms lunr.py's Builder would index for a field: its tokenizer, then our pipeline.
+    Printable ASCII text (nearly all of it) has no separator but spaces and hyphens, and is
+    split without the pattern, several times quicker."""
+    lowered = text.lower()
+    words = lowered.replace("-", " ").split(" ") if lowered.isascii() and lowered.isprintable() else _SEPARATORS.split(lowered)
+    return [term for term in map(index_term, words) if term]
 
 
 def search_fields(paper: Paper) -> tuple[str, ...]:

@@ -22,6 +22,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
 
+import jinja2
+
 from papershelf.cache import Cache, FileDigests, sha256
 from papershelf.catalog import Catalog, build_catalog
 from papershelf.config import Settings
@@ -181,7 +183,14 @@ class Output:
     make: Callable[[], bytes]
 
 
+def site_environment(settings: Settings, catalog: Catalog, assets: Assets) -> jinja2.Environment:
+    env = make_environment(settings.templates_dir, settings.site, assets, build_time())
+    env.globals["tags_of"] = catalog.paper_tags
+    return env
+
+
 def plan_outputs(
+    env: jinja2.Environment,
     settings: Settings,
     catalog: Catalog,
     store: Store,
@@ -191,9 +200,7 @@ def plan_outputs(
     digests: FileDigests,
 ) -> dict[str, Output]:
     """Every file of the site with its fingerprint and a function that makes it."""
-    env = make_environment(settings.templates_dir, settings.site, clean_assets, build_time())
     tags_of = catalog.paper_tags
-    env.globals["tags_of"] = tags_of
     fingerprinter = Fingerprinter(lambda p: store.digests.get(p.id, "") + "|" + ",".join([t.slug for t in tags_of(p)]))
     templates = digests.tree(settings.templates_dir)  # digests the input stamp already made
     common = fingerprinter.of(templates, code_digests(), settings.site.model_dump(), clean_assets.names)
@@ -243,6 +250,11 @@ def plan_outputs(
     return outputs
 
 
+def listed_papers(pages: list[Page]) -> list[Paper]:
+    """The papers these pages list (as cards), each once."""
+    return list({paper.id: paper for page in pages for paper in page.context.get("papers", ())}.values())
+
+
 def build(
     settings: Settings,
     clean: bool = False,
@@ -288,10 +300,16 @@ def build(
     search = search_files(catalog, table, cache.search_chunks(code))
     lap("index")
     pages = plan_site(catalog, related, content_pages, settings.site.papers_per_page, search.manifest_path)
-    outputs = plan_outputs(settings, catalog, store, collect_assets(settings), search, pages, state.files)
+    assets = collect_assets(settings)
+    env = site_environment(settings, catalog, assets)
+    outputs = plan_outputs(env, settings, catalog, store, assets, search, pages, state.files)
     staged = StagedSite(output_dir, whole=clean)
     try:
         todo = [path for path, output in outputs.items() if state.outputs.get(path) != output.fingerprint or path not in staged.present]
+        lap("plan")
+        to_render = set(todo)
+        env.globals["card"].prepare(listed_papers([page for page in pages if page.path in to_render]))
+        lap("cards")
         written = render_into(staged, outputs, todo, reuse_equal=not clean, progress=progress)
         lap("render")
         if not staged.whole:

@@ -19,10 +19,12 @@ import numpy as np
 from scipy import sparse
 
 from papershelf.analysis import ABSTRACT, TITLE, TermTable, index_term
+from papershelf.parallel import map_slices
 
 TERMS_PER_PAPER = 24
 PAPERS_PER_TERM = 200
 ROWS_PER_CHUNK = 1024  # candidate rows scored at once: bounds the memory the scores take
+PARALLEL_FROM = 8000  # papers from which rows are scored on every core
 MAX_DOCUMENT_SHARE = 0.5
 
 
@@ -113,11 +115,15 @@ def related_papers(counts: sparse.csr_matrix, count: int) -> list[list[int]]:
         return [[] for _ in range(papers)]
     pruned = _normalize_rows(_keep_top_per_row(tfidf(counts), TERMS_PER_PAPER)).tocsr()
     postings = _keep_top_per_row(pruned.T.tocsr(), PAPERS_PER_TERM).T.tocsr()
-    result: list[list[int]] = []
-    for start in range(0, papers, ROWS_PER_CHUNK):
-        scores = (pruned[start : start + ROWS_PER_CHUNK] @ postings.T).tocsr()
-        result += _best_per_row(scores, start, count)
-    return result
+
+    def best_of_rows(start: int, stop: int) -> list[list[int]]:
+        result: list[list[int]] = []
+        for first in range(start, stop, ROWS_PER_CHUNK):
+            scores = (pruned[first : min(first + ROWS_PER_CHUNK, stop)] @ postings.T).tocsr()
+            result += _best_per_row(scores, first, count)
+        return result
+
+    return [row for _, part in map_slices(best_of_rows, papers, PARALLEL_FROM) for row in part]
 
 
 # Candidates are ranked by one sort of int64 keys: row, then score (rounded to 9 decimals,

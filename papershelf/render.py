@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import jinja2
 from markupsafe import Markup
@@ -14,6 +14,7 @@ from markupsafe import Markup
 from papershelf.config import SiteSettings
 from papershelf.markup import linkify, render_markdown
 from papershelf.pages import paper_path
+from papershelf.parallel import map_slices
 
 @dataclass(frozen=True)
 class Assets:
@@ -37,21 +38,39 @@ class Assets:
         return cls(files, names)
 
 
-def card_once(env: jinja2.Environment) -> Callable[..., Markup]:
+class Cards:
     """The `card` global: a paper's card (the `paper_card` macro of `_macros.html`),
     rendered once per build and process however many lists show it: a paper is on an
     archive page, its tags' pages and its listings, so lists of a large catalog repeat each
     card half a dozen times."""
-    cards: dict[tuple[str, str, bool], Markup] = {}
 
-    def card(paper: Any, heading: str = "h2", new: bool = False) -> Markup:
+    PARALLEL_FROM = 2000
+
+    def __init__(self, env: jinja2.Environment):
+        self.env = env
+        self.made: dict[tuple[str, str, bool], Markup] = {}
+
+    def _render(self, paper: Any, heading: str, new: bool) -> Markup:
+        macros = self.env.get_template("_macros.html").module
+        return macros.paper_card(paper, self.env.globals["tags_of"](paper), heading, new)
+
+    def __call__(self, paper: Any, heading: str = "h2", new: bool = False) -> Markup:
         key = (paper.id, heading, bool(new))
-        if key not in cards:
-            macros = env.get_template("_macros.html").module
-            cards[key] = macros.paper_card(paper, env.globals["tags_of"](paper), heading, new)
-        return cards[key]
+        card = self.made.get(key)
+        if card is None:
+            card = self.made[key] = self._render(paper, heading, bool(new))
+        return card
 
-    return card
+    def prepare(self, papers: list[Any], heading: str = "h2") -> None:
+        """Render these papers' cards on every core, before the workers that render pages
+        fork: each of them would otherwise render most cards itself."""
+
+        def render(start: int, stop: int) -> list[str]:
+            return [str(self._render(paper, heading, False)) for paper in papers[start:stop]]
+
+        done = [html for _, part in map_slices(render, len(papers), self.PARALLEL_FROM) for html in part]
+        for paper, html in zip(papers, done):
+            self.made[(paper.id, heading, False)] = Markup(html)
 
 
 def make_environment(templates_dir: Path, site: SiteSettings, assets: Assets, build_time: str) -> jinja2.Environment:
@@ -78,7 +97,7 @@ def make_environment(templates_dir: Path, site: SiteSettings, assets: Assets, bu
         return url(paper_path(paper.slug))
 
     env.globals.update(site=site, url=url, absolute_url=absolute_url, asset=asset, paper_url=paper_url, paper_path=paper_path, build_time=build_time)
-    env.globals["card"] = card_once(env)
+    env.globals["card"] = Cards(env)
     env.filters.update(linkify=linkify, markdown=render_markdown, excerpt=excerpt)
     return env
 
