@@ -28,12 +28,13 @@ from papershelf.cache import Cache, FileDigests, sha256
 from papershelf.catalog import Catalog, build_catalog
 from papershelf.config import Settings
 from papershelf.errors import PapershelfError
+from papershelf.memory import collector_paused
 from papershelf.fingerprint import Fingerprinter
 from papershelf.markup import render_markdown
 from papershelf.output import StagedSite
 from papershelf.pages import Page, content_page_slug, paper_path, plan_site, stable_parts
 from papershelf.paper import Paper
-from papershelf.parallel import forked_pool
+from papershelf.parallel import forked_pool, map_slices
 from papershelf.render import Assets, make_environment, render_page
 from papershelf.store import Store, load_store
 
@@ -177,10 +178,26 @@ def inputs_stamp(settings: Settings, digests: FileDigests) -> str:
 
 @dataclass
 class Output:
-    """One file the site will have: how to make it, and what it is made from."""
+    """One file the site will have: what it is made from (`inputs`, whose fingerprint says
+    whether the file must be made again) and how to make it."""
 
-    fingerprint: str
+    inputs: tuple
     make: Callable[[], bytes]
+
+
+# Fingerprinting every output is a pass over every page's context: on every core for a
+# large site (workers share the planned outputs by forking).
+FINGERPRINTS_PARALLEL_FROM = 4000
+
+
+def fingerprints(outputs: dict[str, Output], fingerprinter: Fingerprinter) -> dict[str, str]:
+    paths = list(outputs)
+
+    def fingerprint(start: int, stop: int) -> list[str]:
+        return [fingerprinter.of(*outputs[path].inputs) for path in paths[start:stop]]
+
+    found = [value for _, part in map_slices(fingerprint, len(paths), FINGERPRINTS_PARALLEL_FROM) for value in part]
+    return dict(zip(paths, found))
 
 
 def site_environment(settings: Settings, catalog: Catalog, assets: Assets) -> jinja2.Environment:
@@ -198,8 +215,9 @@ def plan_outputs(
     search: SearchFiles,
     pages: list[Page],
     digests: FileDigests,
-) -> dict[str, Output]:
-    """Every file of the site with its fingerprint and a function that makes it."""
+) -> tuple[dict[str, Output], Fingerprinter]:
+    """Every file of the site with its inputs and a function that makes it, and what
+    fingerprints the inputs."""
     tags_of = catalog.paper_tags
     fingerprinter = Fingerprinter(lambda p: store.digests.get(p.id, "") + "|" + ",".join([t.slug for t in tags_of(p)]))
     templates = digests.tree(settings.templates_dir)  # digests the input stamp already made
@@ -211,14 +229,14 @@ def plan_outputs(
     outputs: dict[str, Output] = {}
     for page in pages:
         context = dict(page.context, page=page)
-        outputs[page.path] = Output(fingerprinter.of(common, page.template, page.path, page.context), page_output(page.template, context))
+        outputs[page.path] = Output((common, page.template, page.path, page.context), page_output(page.template, context))
     size = settings.site.feed_size
     feeds = [("feed.xml", settings.site.title, catalog.papers)] + [
         (f"tags/{tag.slug}/feed.xml", f"{settings.site.title}: {tag.name}", tag.papers) for tag in catalog.tags
     ]
     for path, title, papers in feeds:
         context = {"papers": papers[:size], "feed_path": path, "title": title}
-        outputs[path] = Output(fingerprinter.of(common, "feed", build_time(), context), page_output("feed.xml", context))
+        outputs[path] = Output((common, "feed", build_time(), context), page_output("feed.xml", context))
     # The sitemap and the data files are split in parts of fixed size, the papers' parts
     # counted from the oldest paper: a new dump changes the newest part only.
     paper_urls = [paper_path(p.slug) for p in catalog.papers[::-1]]
@@ -229,10 +247,10 @@ def plan_outputs(
         for number, urls in enumerate(stable_parts(all_urls, SITEMAP_URLS), 1)
     ]
     for path, urls in sitemaps:
-        outputs[path] = Output(fingerprinter.of(common, "sitemap", urls), page_output("sitemap.xml", {"urls": urls}))
+        outputs[path] = Output((common, "sitemap", urls), page_output("sitemap.xml", {"urls": urls}))
     index = [path for path, _ in sitemaps]
-    outputs["sitemap.xml"] = Output(fingerprinter.of(common, "sitemap-index", index), page_output("sitemap-index.xml", {"sitemaps": index}))
-    outputs["robots.txt"] = Output(fingerprinter.of(common, "robots"), page_output("robots.txt", {}))
+    outputs["sitemap.xml"] = Output((common, "sitemap-index", index), page_output("sitemap-index.xml", {"sitemaps": index}))
+    outputs["robots.txt"] = Output((common, "robots"), page_output("robots.txt", {}))
     absolute_url = env.globals["absolute_url"]
 
     def data_part(papers: list[Paper]) -> Callable[[], bytes]:
@@ -240,14 +258,14 @@ def plan_outputs(
 
     parts = [(f"data/papers-{number}.json", papers) for number, papers in enumerate(stable_parts(catalog.papers[::-1], DATA_PAPERS), 1)]
     for path, papers in parts:
-        outputs[path] = Output(fingerprinter.of(common, "data", papers), data_part(papers))
+        outputs[path] = Output((common, "data", papers), data_part(papers))
     # Parts by paths relative to papers.json, so they resolve wherever the site is served.
     contents = {"papers": len(catalog.papers), "parts": [{"path": path, "papers": len(papers)} for path, papers in parts]}
-    outputs["papers.json"] = Output(sha256(_json_file(contents)), lambda: _json_file(contents))
+    outputs["papers.json"] = Output((common, "data index", contents), lambda: _json_file(contents))
     for path, data in {**clean_assets.files, **search.files}.items():
         # Their names hold a digest of their bytes: a new version is a new file.
-        outputs[path] = Output("content-named", data if callable(data) else (lambda data=data: data))
-    return outputs
+        outputs[path] = Output(("content-named",), data if callable(data) else (lambda data=data: data))
+    return outputs, fingerprinter
 
 
 def listed_papers(pages: list[Page]) -> list[Paper]:
@@ -255,6 +273,7 @@ def listed_papers(pages: list[Page]) -> list[Paper]:
     return list({paper.id: paper for page in pages for paper in page.context.get("papers", ())}.values())
 
 
+@collector_paused()
 def build(
     settings: Settings,
     clean: bool = False,
@@ -302,10 +321,11 @@ def build(
     pages = plan_site(catalog, related, content_pages, settings.site.papers_per_page, search.manifest_path)
     assets = collect_assets(settings)
     env = site_environment(settings, catalog, assets)
-    outputs = plan_outputs(env, settings, catalog, store, assets, search, pages, state.files)
+    outputs, fingerprinter = plan_outputs(env, settings, catalog, store, assets, search, pages, state.files)
+    made_from = fingerprints(outputs, fingerprinter)
     staged = StagedSite(output_dir, whole=clean)
     try:
-        todo = [path for path, output in outputs.items() if state.outputs.get(path) != output.fingerprint or path not in staged.present]
+        todo = [path for path, fingerprint in made_from.items() if state.outputs.get(path) != fingerprint or path not in staged.present]
         lap("plan")
         to_render = set(todo)
         env.globals["card"].prepare(listed_papers([page for page in pages if page.path in to_render]))
@@ -321,7 +341,7 @@ def build(
     lap("write")
     report.removed = len(set(state.outputs) - set(outputs))
     state.stamp = stamp
-    state.outputs = {path: output.fingerprint for path, output in outputs.items()}
+    state.outputs = made_from
     cache.save_state(state)
     cache.save_search_chunks(search.chunk_paths, code)
     report.pages, report.files, report.rendered = len(pages), len(outputs), len(todo)

@@ -14,6 +14,7 @@ from pathlib import Path
 from papershelf.cache import Cache, FileDigests
 from papershelf.dumps import Dump, Entry, ParseWarning, parse_dump_bytes, read_dump_bytes
 from papershelf.errors import PapershelfError
+from papershelf.memory import collector_paused
 from papershelf.links import find_links
 from papershelf.paper import Link, Paper, Source, paper_id, short_name, title_slug, unique_slug
 from papershelf.parallel import map_slices
@@ -197,6 +198,7 @@ def dump_paths(dumps_dir: Path) -> list[Path]:
     return sorted(path for path in dumps_dir.glob("*.txt") if path.is_file())
 
 
+@collector_paused()
 def run_ingest(
     content_dir: Path, paths: list[Path], tagger: Tagger, skip_known: bool, cache: Cache | None = None
 ) -> IngestReport:

@@ -29,7 +29,7 @@ def test_bench_at_one_thousand(tmp_path: Path) -> None:
     clean, added, nothing = result["clean_build"], result["add_200"], result["nothing_new"]
     assert clean["ingest"]["new"] == 1000 and clean["build"]["pages"] > 1000
     assert clean["build"]["index_bytes"] > 0 and clean["peak_memory_mb"] > 0
-    assert set(clean["build"]["seconds"]) == {"load", "analyse", "related", "index", "render", "write"}
+    assert set(clean["build"]["seconds"]) == {"load", "analyse", "related", "index", "plan", "cards", "render", "write"}
     assert added["ingest"]["new"] == 200 and 0 < added["build"]["written"] < added["build"]["files"]
     assert nothing["build"]["nothing_to_do"] and nothing["build"]["written"] == 0
     first = result["first_search"]

@@ -195,3 +195,31 @@ def test_build_cut_off_while_moving_files_in_is_finished_by_the_next(catalog: Pa
     about.write_text(original_text)  # back to the inputs of the last complete build
     assert run(catalog, "build") == 0
     assert snapshot(catalog / "site") == before
+
+
+def test_the_garbage_collector_is_paused_while_building_and_back_after(catalog: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Builds and ingests run with the cyclic collector off (it walked every live object of a
+    large catalog over and over), and leave it as they found it, even when they fail."""
+    import gc
+
+    from papershelf import ingest
+
+    seen = []
+
+    def spy(function):
+        def spying(*args, **kwargs):
+            seen.append((function.__name__, gc.isenabled()))
+            return function(*args, **kwargs)
+
+        return spying
+
+    monkeypatch.setattr(builder, "plan_site", spy(builder.plan_site))
+    monkeypatch.setattr(ingest, "retag", spy(ingest.retag))
+    assert gc.isenabled()
+    assert run(catalog) == 0
+    assert seen == [("retag", False), ("plan_site", False)] and gc.isenabled()
+    monkeypatch.setattr(builder, "plan_site", interrupted_after(0, builder.plan_site))
+    (catalog / "content" / "pages" / "about.md").write_text("# About\n\nChanged.\n", encoding="utf-8")
+    with pytest.raises(KeyboardInterrupt):
+        run(catalog, "build")
+    assert gc.isenabled()
