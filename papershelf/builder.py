@@ -316,7 +316,7 @@ def build(
     related = compute_related(papers, table, settings.site.related_count)
     lap("related")
     code = sha256(json.dumps(code_digests()).encode("utf-8"))
-    search = search_files(catalog, table, cache.search_chunks(code))
+    search = search_files(catalog, table, code)
     lap("index")
     pages = plan_site(catalog, related, content_pages, settings.site.papers_per_page, search.manifest_path)
     assets = collect_assets(settings)
@@ -343,7 +343,6 @@ def build(
     state.stamp = stamp
     state.outputs = made_from
     cache.save_state(state)
-    cache.save_search_chunks(search.chunk_paths, code)
     report.pages, report.files, report.rendered = len(pages), len(outputs), len(todo)
     report.written, report.unchanged = written, len(outputs) - written
     report.index_bytes = search.index_bytes

@@ -6,7 +6,7 @@
 - parsed papers keyed by the digest of their YAML text, so unchanged files are not parsed
   again (an append-only log: adding 200 papers appends 200 entries);
 - the last build's term table (every paper's analysed words, keyed by the same digests),
-  so that only new and changed papers are analysed, and its search document chunks;
+  so that only new and changed papers are analysed;
 - the build state: a digest of all inputs, and the fingerprint of every output file; while
   a build moves new files into the site, the list of those files ("pending").
 
@@ -207,21 +207,6 @@ class Cache:
         if self._parsed is None:
             self._parsed = PickleLog(self.folder / "parsed.pickle")
         return self._parsed
-
-    @property
-    def search_chunks_path(self) -> Path:
-        return self.folder / "search-chunks.json"
-
-    def search_chunks(self, code: str) -> dict[str, str]:
-        """The last build's search document chunks (key of their papers -> file), if that
-        build ran the same code (`code`, a digest of it): another version may write them
-        differently."""
-        data = self._read_json(self.search_chunks_path)
-        return data.get("chunks", {}) if data.get("code") == code else {}
-
-    def save_search_chunks(self, chunks: dict[str, str], code: str) -> None:
-        data = {"format": FORMAT, "code": code, "chunks": chunks}
-        write_atomic(self.search_chunks_path, json.dumps(data, separators=(",", ":")))
 
     @property
     def term_table_path(self) -> Path:

@@ -223,13 +223,12 @@ def _hashed(folder: str, stem: str, data: bytes) -> str:
 
 @dataclass
 class SearchFiles:
-    """Output path → bytes (or what makes them) for everything the search page loads, the
-    manifest's path, and each document chunk's path by the key of its papers."""
+    """Output path → bytes (or what makes them) for everything the search page loads, and
+    the manifest's path."""
 
     files: dict[str, bytes | Callable[[], bytes]] = field(default_factory=dict)
     manifest_path: str = ""
     index_bytes: int = 0
-    chunk_paths: dict[str, str] = field(default_factory=dict)
 
 
 def _doc(paper: Paper, tag_number: dict[str, int]) -> dict:
@@ -244,12 +243,14 @@ def _doc(paper: Paper, tag_number: dict[str, int]) -> dict:
     }
 
 
-def search_files(catalog: Catalog, table: TermTable, known_chunks: dict[str, str] | None = None) -> SearchFiles:
+def search_files(catalog: Catalog, table: TermTable, code: str = "") -> SearchFiles:
     """The search files of a catalog; `table` holds its papers' terms in search order.
-    `known_chunks` (the last build's `chunk_paths`) names document chunks whose papers are
-    unchanged: their files are kept, not encoded again."""
+
+    A document chunk is named by a digest of what it is made from (`code`, a digest of the
+    program that writes it, the table's keys of its papers and the tags' numbering) rather
+    than of its bytes, so it is encoded only when the site lacks it, by the page workers.
+    Chunks of papers with no key are encoded here and named by their bytes."""
     result = SearchFiles()
-    known_chunks = known_chunks or {}
 
     def add(stem: str, data: bytes) -> str:
         path = _hashed("search/", stem, data)
@@ -259,23 +260,20 @@ def search_files(catalog: Catalog, table: TermTable, known_chunks: dict[str, str
     papers = search_order(catalog.papers)
     shards = {key: add(f"t/{key.encode('utf-8').hex()}", data) for key, data in shards_of(term_entries(table)).items()}
     tag_number = {tag.name: number for number, tag in enumerate(catalog.tags)}
-    # A chunk is known by the digests of its papers' files and the tags' numbering.
-    layout = json.dumps([DOCS_PER_CHUNK, list(tag_number)])
+    layout = json.dumps([code, DOCS_PER_CHUNK, list(tag_number)])
     chunks = []
     for start in range(0, len(papers), DOCS_PER_CHUNK):
         part, keys = papers[start : start + DOCS_PER_CHUNK], table.keys[start : start + DOCS_PER_CHUNK]
-        key = hashlib.sha256("|".join([layout, *keys]).encode("utf-8")).hexdigest() if all(keys) else ""
 
         def encode(part: list[Paper] = part) -> bytes:
             return _json([_doc(paper, tag_number) for paper in part])
 
-        path = known_chunks.get(key) if key else None
-        if path is None:
-            path = add(f"d/{start // DOCS_PER_CHUNK}", encode())
+        if all(keys):
+            digest = hashlib.sha256("|".join([layout, *keys]).encode("utf-8")).hexdigest()[:10]
+            path = f"search/d/{start // DOCS_PER_CHUNK}.{digest}.json"
+            result.files[path] = encode
         else:
-            result.files[path] = encode  # made only if the site lacks the file
-        if key:
-            result.chunk_paths[key] = path
+            path = add(f"d/{start // DOCS_PER_CHUNK}", encode())
         chunks.append(path.rsplit(".", 2)[1])  # the manifest names a chunk by its digest only
     ref_of = {paper.id: ref for ref, paper in enumerate(papers)}
     tag_refs = [add(f"g/{number}", _json(sorted({ref_of[paper.id] for paper in tag.papers}))) for number, tag in enumerate(catalog.tags)]

@@ -115,19 +115,26 @@ def test_small_shards_split_by_longer_prefixes_and_still_agree(catalog: Path, tm
     assert report["differences"] == []
 
 
-def test_document_chunks_of_unchanged_papers_are_reused(built_site: Path) -> None:
+def test_document_chunks_are_named_by_what_they_are_made_from(built_site: Path) -> None:
+    """A chunk's name follows its papers' versions, the tag numbering and the code, so that
+    a build can tell it has a chunk without encoding it; chunks of papers with no known
+    version are named by their bytes."""
     from papershelf.analysis import catalog_table
     from papershelf.search_index import search_files
 
     catalog = load_catalog(load_config(built_site / "config.yaml"))
     papers = search_order(catalog.papers)
     table = catalog_table(papers, [f"v1-{paper.id}" for paper in papers], None)
-    first = search_files(catalog, table)
-    assert len(first.chunk_paths) == len(papers) // 8 + 1
-    again = search_files(catalog, table, first.chunk_paths)
-    reused = [path for path in again.chunk_paths.values() if callable(again.files[path])]
-    assert len(reused) == len(first.chunk_paths)  # none encoded again…
-    assert all(again.files[path]() == first.files[path] for path in reused)  # …and each the same when made
+
+    def chunks(files) -> dict[str, object]:
+        return {path: data for path, data in files.files.items() if path.startswith("search/d/")}
+
+    first = chunks(search_files(catalog, table, "code-1"))
+    assert len(first) == len(papers) // 8 + 1 and all(callable(data) for data in first.values())
+    assert chunks(search_files(catalog, table, "code-1")).keys() == first.keys()
     edited = catalog_table(papers, [f"v2-{paper.id}" if i == 0 else f"v1-{paper.id}" for i, paper in enumerate(papers)], None)
-    changed = search_files(catalog, edited, first.chunk_paths)
-    assert sum(not callable(changed.files[path]) for path in changed.chunk_paths.values()) == 1  # the edited paper's chunk
+    assert len(chunks(search_files(catalog, edited, "code-1")).keys() - first.keys()) == 1  # the edited paper's chunk
+    assert not chunks(search_files(catalog, table, "code-2")).keys() & first.keys()
+    unknown = chunks(search_files(catalog, catalog_table(papers, ["" for _ in papers], None), "code-1"))
+    assert all(isinstance(data, bytes) for data in unknown.values())
+    assert sorted(data for data in unknown.values()) == sorted(data() for data in first.values())
