@@ -126,26 +126,30 @@ def related_papers(counts: sparse.csr_matrix, count: int) -> list[list[int]]:
     return [row for _, part in map_slices(best_of_rows, papers, PARALLEL_FROM) for row in part]
 
 
-# Candidates are ranked by one sort of int64 keys: row, then score (rounded to 9 decimals,
-# so that float noise cannot reorder ties), then column.
+# Candidates are ranked by int64 keys, larger for better: score (rounded to 9 decimals, so
+# that float noise cannot reorder ties), then the lower column.
 _COLUMN_BITS, _SCORE_SCALE = 21, 10**9
-_SCORE_BITS = 30
+_COLUMN_MASK = (1 << _COLUMN_BITS) - 1
 
 
 def _best_per_row(scores: sparse.csr_matrix, first_row: int, count: int) -> list[list[int]]:
     """Each row's `count` best columns (highest score first, ties by column), leaving out
-    the row's own paper and zero scores."""
+    the row's own paper and zero scores. Picks each row's best key `count` times over (a
+    maximum per row is one pass over the candidates), instead of sorting them all."""
     rows = np.repeat(np.arange(scores.shape[0], dtype=np.int64), np.diff(scores.indptr))
     cols = scores.indices.astype(np.int64)
     quantized = np.minimum(np.rint(scores.data * _SCORE_SCALE), _SCORE_SCALE).astype(np.int64)
-    keep = (cols != rows + first_row) & (quantized > 0)
-    rows, cols, quantized = rows[keep], cols[keep], quantized[keep]
-    keys = np.sort((rows << (_SCORE_BITS + _COLUMN_BITS)) | ((_SCORE_SCALE - quantized) << _COLUMN_BITS) | cols)
-    rows = keys >> (_SCORE_BITS + _COLUMN_BITS)
-    per_row = np.bincount(rows, minlength=scores.shape[0])
-    starts = np.r_[0, np.cumsum(per_row)[:-1]]
-    rank = np.arange(len(keys)) - starts[rows]
-    chosen = keys[rank < count] & ((1 << _COLUMN_BITS) - 1)
-    bounds = np.r_[0, np.cumsum(np.minimum(per_row, count))].tolist()
-    neighbours = chosen.tolist()
-    return [neighbours[bounds[i] : bounds[i + 1]] for i in range(scores.shape[0])]
+    keys = (quantized << _COLUMN_BITS) | (_COLUMN_MASK - cols)
+    keys[(cols == rows + first_row) | (quantized <= 0)] = -1
+    filled = np.flatnonzero(np.diff(scores.indptr))  # rows with candidates
+    sizes = np.diff(scores.indptr)[filled]
+    best = np.full((scores.shape[0], count), -1, dtype=np.int64)
+    for rank in range(count):
+        if not len(filled):
+            break
+        top = np.maximum.reduceat(keys, scores.indptr[filled])
+        best[filled, rank] = top
+        keys[keys == np.repeat(top, sizes)] = -1  # keys are unique in a row: exactly the one taken
+    taken = best >= 0
+    columns = np.where(taken, _COLUMN_MASK - (best & _COLUMN_MASK), -1).tolist()
+    return [[column for column in row if column >= 0] for row in columns]
