@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from concurrent.futures import ThreadPoolExecutor
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, TypeVar
@@ -147,17 +148,20 @@ class _SortedPostings:
 
 
 def _sorted_postings(table: TermTable) -> _SortedPostings:
-    thousandths = bm25_thousandths(table)
-    order = np.argsort(table.term.astype(np.int64) * len(FIELDS) + table.field, kind="stable")
-    terms, fields, refs, weights = table.term[order], table.field[order], table.doc[order], thousandths[order]
-    del order, thousandths
-    new_group = np.r_[True, (terms[1:] != terms[:-1]) | (fields[1:] != fields[:-1])] if len(terms) else np.zeros(0, bool)
-    group_starts = np.flatnonzero(new_group)
-    bounds = np.r_[group_starts, len(terms)]
-    gaps = np.diff(refs, prepend=0)
-    gaps[group_starts] = refs[group_starts]
-    gap_text, gap_starts = ascii_numbers(gaps)
-    weight_text, weight_starts = ascii_numbers(weights)
+    # numpy lets go of the interpreter in its loops: independent steps run on two threads.
+    with ThreadPoolExecutor(2) as threads:
+        scoring = threads.submit(bm25_thousandths, table)
+        order = np.argsort(table.term.astype(np.int64) * len(FIELDS) + table.field, kind="stable")
+        terms, fields, refs, weights = table.term[order], table.field[order], table.doc[order], scoring.result()[order]
+        del order
+        new_group = np.r_[True, (terms[1:] != terms[:-1]) | (fields[1:] != fields[:-1])] if len(terms) else np.zeros(0, bool)
+        group_starts = np.flatnonzero(new_group)
+        bounds = np.r_[group_starts, len(terms)]
+        gaps = np.diff(refs, prepend=0)
+        gaps[group_starts] = refs[group_starts]
+        writing_weights = threads.submit(ascii_numbers, weights)
+        gap_text, gap_starts = ascii_numbers(gaps)
+        weight_text, weight_starts = writing_weights.result()
     return _SortedPostings(
         names=list(table.vocabulary),
         gaps=gap_text,
