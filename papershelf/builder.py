@@ -346,7 +346,8 @@ def build(
     report.pages, report.files, report.rendered = len(pages), len(outputs), len(todo)
     report.written, report.unchanged = written, len(outputs) - written
     report.index_bytes = search.index_bytes
-    report.bytes = sum((output_dir / p).stat().st_size for p in outputs)
+    root = str(output_dir)
+    report.bytes = sum(os.stat(os.path.join(root, path)).st_size for path in outputs)  # no Path per file
     return report
 
 
