@@ -75,23 +75,27 @@ def build_index(papers: list[Paper]) -> Index:
 
 def bm25_thousandths(table: TermTable) -> np.ndarray:
     """lunr's BM25 weight of every row of the table, times 1000 and rounded as lunr rounds
-    it. Same operations in the same order as lunr.py, so the same floating-point results."""
+    it. Same operations in the same order as lunr.py, so the same floating-point results;
+    a million rows at a time, so that the temporaries stay small."""
     documents = len(table.lengths)
     frequency = np.bincount(table.term, minlength=len(table.vocabulary)).tolist()  # lunr counts per field
     idf = np.array([math.log(1 + abs((documents - n + 0.5) / (n + 0.5))) for n in frequency])
     averages = np.array([int(total) / documents for total in table.lengths.sum(axis=0)])
     boosts = np.array([boost for _, boost in FIELDS], dtype=np.float64)
-    tf = table.count.astype(np.float64)
-    length = table.lengths[table.doc, table.field].astype(np.float64)
-    score = idf[table.term] * ((K1 + 1) * tf) / (K1 * (1 - B + B * (length / averages[table.field])) + tf)
-    score = score * boosts[table.field]
-    scaled = score * 1000
-    thousandths = np.rint(scaled).astype(np.int64)
-    # Python's round(x, 3) rounds the exact binary value; where scaling by 1000 lands
-    # next to a half, let Python decide.
-    near_half = np.flatnonzero(np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6)
-    for i in near_half.tolist():
-        thousandths[i] = round(round(float(score[i]), 3) * 1000)
+    thousandths = np.empty(len(table.term), dtype=np.int64)
+    for start in range(0, len(table.term), 1 << 20):
+        rows = slice(start, start + (1 << 20))
+        term, field, tf = table.term[rows], table.field[rows], table.count[rows].astype(np.float64)
+        length = table.lengths[table.doc[rows], field].astype(np.float64)
+        score = idf[term] * ((K1 + 1) * tf) / (K1 * (1 - B + B * (length / averages[field])) + tf)
+        score = score * boosts[field]
+        scaled = score * 1000
+        part = thousandths[rows]
+        part[:] = np.rint(scaled)
+        # Python's round(x, 3) rounds the exact binary value; where scaling by 1000 lands
+        # next to a half, let Python decide.
+        for i in np.flatnonzero(np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6).tolist():
+            part[i] = round(round(float(score[i]), 3) * 1000)
     return thousandths
 
 
