@@ -110,7 +110,7 @@ def ascii_numbers(values: np.ndarray) -> tuple[bytes, np.ndarray]:
         raise ValueError("values out of range")
     values = values.astype(np.int32)
     width = len(str(int(values.max())))
-    digits = np.ones(len(values), dtype=np.int64)
+    digits = np.ones(len(values), dtype=np.int8)
     for place in range(1, width):
         digits += values >= 10**place
     columns = np.arange(width + 1)
@@ -155,7 +155,8 @@ def _sorted_postings(table: TermTable) -> _SortedPostings:
     # numpy lets go of the interpreter in its loops: independent steps run on two threads.
     with ThreadPoolExecutor(2) as threads:
         scoring = threads.submit(bm25_thousandths, table)
-        order = np.argsort(table.term.astype(np.int64) * len(FIELDS) + table.field, kind="stable")
+        key_type = np.int32 if len(table.vocabulary) * len(FIELDS) < 2**31 else np.int64  # half the memory, quicker
+        order = np.argsort(table.term.astype(key_type) * len(FIELDS) + table.field, kind="stable")
         terms, fields, refs, weights = table.term[order], table.field[order], table.doc[order], scoring.result()[order]
         del order
         new_group = np.r_[True, (terms[1:] != terms[:-1]) | (fields[1:] != fields[:-1])] if len(terms) else np.zeros(0, bool)
