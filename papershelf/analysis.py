@@ -206,6 +206,8 @@ def catalog_table(papers: list[Paper], keys: list[str], previous: TermTable | No
     """The term table of `papers`, whose files have digests `keys`. The rows of a paper the
     previous build's table holds in the same version are copied from it; only new and
     changed papers are analysed. The result equals analysing every paper."""
+    if previous is not None and all(previous.keys) and keys[: len(previous.keys)] == previous.keys:
+        return appended_table(previous, analysed_table(papers[len(previous.keys) :], keys[len(previous.keys) :]))
     reusable = {key: number for number, key in enumerate(previous.keys) if key} if previous is not None else {}
     missing = [i for i, key in enumerate(keys) if key not in reusable]
     if previous is None or len(missing) == len(papers):
@@ -239,4 +241,21 @@ def catalog_table(papers: list[Paper], keys: list[str], previous: TermTable | No
         count=np.concatenate([previous.count, fresh.count])[rows],
         lengths=lengths,
         keys=list(keys),
+    )
+
+
+def appended_table(previous: TermTable, fresh: TermTable) -> TermTable:
+    """A table with `fresh`'s papers after `previous`'s: the usual case, a new dump's papers
+    are the newest, and come last in search order. The terms new to the table are numbered
+    after the others in the order they first appear, as lunr would number them."""
+    numbers = dict(previous.vocabulary)
+    fresh_ids = numbers_in(numbers, fresh.vocabulary)
+    return TermTable(
+        vocabulary=numbers,
+        doc=np.concatenate([previous.doc, fresh.doc + np.int32(len(previous.keys))]),
+        field=np.concatenate([previous.field, fresh.field]),
+        term=np.concatenate([previous.term, fresh_ids[fresh.term]]),
+        count=np.concatenate([previous.count, fresh.count]),
+        lengths=np.concatenate([previous.lengths, fresh.lengths]),
+        keys=previous.keys + fresh.keys,
     )
