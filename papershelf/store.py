@@ -5,6 +5,7 @@ anything is written, so a bad file stops the run with nothing changed."""
 from __future__ import annotations
 
 import os
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -139,10 +140,15 @@ def paper_yaml(paper: Paper) -> str:
     return to_yaml(paper.to_data())
 
 
-def _write_paper(path: Path, paper: Paper) -> tuple[str, os.stat_result] | None:
+def _write_paper(path: Path, paper: Paper, new_folder: bool) -> tuple[str, os.stat_result] | None:
     """Write one paper file unless the same text is already there; the digest of the text
-    and the file's status when it was written."""
+    and the file's status when it was written. In a folder that becomes the store only
+    once complete (`new_folder`), files are written as they are: nobody can read them
+    half-written, and a rename per file costs several times what writing it does."""
     data = paper_yaml(paper).encode("utf-8")
+    if new_folder:
+        path.write_bytes(data)
+        return sha256(data), path.stat()
     try:
         if path.read_bytes() == data:
             return None
@@ -163,12 +169,20 @@ def save_store(store: Store, changed: set[str] | None = None, cache: Cache | Non
     ids = store.papers.keys() if changed is None else changed
     papers = sorted((store.papers[pid] for pid in ids), key=lambda paper: paper.slug)
     folder = store.papers_dir
-    folder.mkdir(parents=True, exist_ok=True)
+    # The store's first write (every paper new) fills a folder beside it that becomes the
+    # store once complete; later writes replace files one by one, each atomically.
+    first = not folder.is_dir()
+    target = folder.with_name(f".{folder.name}-new") if first else folder
+    if first:
+        shutil.rmtree(target, ignore_errors=True)  # what an interrupted first write left
+    target.mkdir(parents=True, exist_ok=True)
 
     def write(start: int, stop: int) -> list[tuple[str, os.stat_result] | None]:
-        return [_write_paper(folder / f"{paper.slug}.yaml", paper) for paper in papers[start:stop]]
+        return [_write_paper(target / f"{paper.slug}.yaml", paper, first) for paper in papers[start:stop]]
 
     results = [result for _, part in map_slices(write, len(papers), PARALLEL_FROM, slices_per_worker=8) for result in part]
+    if first:
+        target.rename(folder)
     written = sum(result is not None for result in results)
     if cache is not None:
         known = cache.load_state().files

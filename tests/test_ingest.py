@@ -152,7 +152,8 @@ def test_changed_tag_rules_retag_every_paper(catalog: Path, capsys: pytest.Captu
 
 def test_interrupted_ingest_converges_on_the_next_run(catalog: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Killed halfway through writing, an ingest leaves its dumps unmarked in the ledger, so
-    the next run merges them again and ends exactly where an uninterrupted run does."""
+    the next run merges them again and ends exactly where an uninterrupted run does. The
+    first ingest writes a whole new store beside where it goes: killed, it leaves none."""
     import shutil
 
     from papershelf import store as store_module
@@ -160,13 +161,25 @@ def test_interrupted_ingest_converges_on_the_next_run(catalog: Path, tmp_path: P
     reference = tmp_path / "reference"
     shutil.copytree(catalog, reference)
     assert ingest(reference) == 0
+    dumps = sorted((catalog / "dumps").glob("*.txt"))
+    papers = catalog / "content" / "papers"
 
-    monkeypatch.setattr(store_module, "write_atomic", interrupted_after(100, store_module.write_atomic))
+    monkeypatch.setattr(store_module, "_write_paper", interrupted_after(30, store_module._write_paper))
+    with pytest.raises(KeyboardInterrupt):
+        ingest(catalog, str(dumps[0]))
+    monkeypatch.undo()
+    assert not papers.exists() and not (catalog / "content" / "dumps.yaml").exists()
+    assert ingest(catalog, str(dumps[0])) == 0  # and over what the killed run left
+    first = snapshot_text(catalog / "content")
+    assert not (catalog / "content" / ".papers-new").exists() and len(list(papers.glob("*.yaml"))) > 30
+
+    monkeypatch.setattr(store_module, "write_atomic", interrupted_after(50, store_module.write_atomic))
     with pytest.raises(KeyboardInterrupt):
         ingest(catalog)
     monkeypatch.undo()
-    assert not (catalog / "content" / "dumps.yaml").exists()  # the ledger is written last
-    assert 0 < len(list((catalog / "content" / "papers").glob("*.yaml"))) < 371
+    written = snapshot_text(catalog / "content")
+    assert written.keys() > first.keys()  # some papers of the other dumps written
+    assert (catalog / "content" / "dumps.yaml").read_bytes() == first["dumps.yaml"]  # the ledger is written last
     assert ingest(catalog) == 0
     assert snapshot_text(catalog / "content") == snapshot_text(reference / "content")
 
