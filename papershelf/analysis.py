@@ -189,10 +189,17 @@ def analysed_table(papers: list[Paper], keys: list[str]) -> TermTable:
         table = parts[0][1] if parts else term_table([])
         table.keys = list(keys)
         return table
+    return joined_table(parts, keys)
+
+
+def joined_table(parts: list[tuple[int, TermTable]], keys: list[str]) -> TermTable:
+    """One table from the tables of consecutive shares of a list of papers, each given with
+    the position of its first paper. Each share numbers its terms by first appearance, so
+    numbering them share after share numbers the whole table by first appearance too."""
     numbers: dict[str, int] = {}
     terms = [numbers_in(numbers, part.vocabulary)[part.term] for _, part in parts]
-    return by_first_appearance(
-        list(numbers),
+    return TermTable(
+        vocabulary=numbers,
         doc=np.concatenate([part.doc + start for start, part in parts]),
         field=np.concatenate([part.field for _, part in parts]),
         term=np.concatenate(terms),
@@ -207,7 +214,9 @@ def catalog_table(papers: list[Paper], keys: list[str], previous: TermTable | No
     previous build's table holds in the same version are copied from it; only new and
     changed papers are analysed. The result equals analysing every paper."""
     if previous is not None and all(previous.keys) and keys[: len(previous.keys)] == previous.keys:
-        return appended_table(previous, analysed_table(papers[len(previous.keys) :], keys[len(previous.keys) :]))
+        # The usual case: a new dump's papers are the newest, and come last in search order.
+        fresh = analysed_table(papers[len(previous.keys) :], keys[len(previous.keys) :])
+        return joined_table([(0, previous), (len(previous.keys), fresh)], keys)
     reusable = {key: number for number, key in enumerate(previous.keys) if key} if previous is not None else {}
     missing = [i for i, key in enumerate(keys) if key not in reusable]
     if previous is None or len(missing) == len(papers):
@@ -241,21 +250,4 @@ def catalog_table(papers: list[Paper], keys: list[str], previous: TermTable | No
         count=np.concatenate([previous.count, fresh.count])[rows],
         lengths=lengths,
         keys=list(keys),
-    )
-
-
-def appended_table(previous: TermTable, fresh: TermTable) -> TermTable:
-    """A table with `fresh`'s papers after `previous`'s: the usual case, a new dump's papers
-    are the newest, and come last in search order. The terms new to the table are numbered
-    after the others in the order they first appear, as lunr would number them."""
-    numbers = dict(previous.vocabulary)
-    fresh_ids = numbers_in(numbers, fresh.vocabulary)
-    return TermTable(
-        vocabulary=numbers,
-        doc=np.concatenate([previous.doc, fresh.doc + np.int32(len(previous.keys))]),
-        field=np.concatenate([previous.field, fresh.field]),
-        term=np.concatenate([previous.term, fresh_ids[fresh.term]]),
-        count=np.concatenate([previous.count, fresh.count]),
-        lengths=np.concatenate([previous.lengths, fresh.lengths]),
-        keys=previous.keys + fresh.keys,
     )
