@@ -3,10 +3,11 @@ files → site/.
 
 Builds are incremental and atomic. A digest of every input decides whether there is
 anything to do at all; then each output file has a fingerprint of what it is made from,
-and only files whose fingerprint changed are rendered. The new site is assembled beside
-the old one (unchanged files hard-linked, so they keep their bytes and modification
-times) and swapped in at the end: a failure anywhere leaves the previous site as it was.
-An incremental build gives the same bytes as a clean one (`--clean`); the tests hold it to that.
+and only files whose fingerprint changed are rendered. New files wait in a staging folder
+and move into the site only once all are written (see `output.py`): a failure anywhere
+leaves the previous site as it was, and unchanged files keep their bytes and modification
+times. An incremental build gives the same bytes as a clean one (`--clean`); the tests
+hold it to that. The build runs with the garbage collector paused (`memory.py`).
 """
 
 from __future__ import annotations
@@ -28,9 +29,9 @@ from papershelf.cache import Cache, FileDigests, sha256
 from papershelf.catalog import Catalog, build_catalog
 from papershelf.config import Settings
 from papershelf.errors import PapershelfError
-from papershelf.memory import collector_paused
 from papershelf.fingerprint import Fingerprinter
 from papershelf.markup import render_markdown
+from papershelf.memory import collector_paused
 from papershelf.output import StagedSite
 from papershelf.pages import Page, content_page_slug, paper_path, plan_site, stable_parts
 from papershelf.paper import Paper
@@ -191,6 +192,7 @@ FINGERPRINTS_PARALLEL_FROM = 4000
 
 
 def fingerprints(outputs: dict[str, Output], fingerprinter: Fingerprinter) -> dict[str, str]:
+    """Output path -> the fingerprint of its inputs."""
     paths = list(outputs)
 
     def fingerprint(start: int, stop: int) -> list[str]:

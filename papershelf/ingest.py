@@ -14,8 +14,8 @@ from pathlib import Path
 from papershelf.cache import Cache, FileDigests
 from papershelf.dumps import Dump, Entry, ParseWarning, parse_dump_bytes, read_dump_bytes
 from papershelf.errors import PapershelfError
-from papershelf.memory import collector_paused
 from papershelf.links import find_links
+from papershelf.memory import collector_paused
 from papershelf.paper import Link, Paper, Source, paper_id, short_name, title_slug, unique_slug
 from papershelf.parallel import map_slices
 from papershelf.store import PAPERS_DIR, DumpRecord, Store, load_ledger, load_store, save_store
