@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import jinja2
 from markupsafe import Markup
@@ -73,6 +73,22 @@ class Cards:
             self.made[(paper.id, heading, False)] = Markup(html)
 
 
+def tag_links_once(env: jinja2.Environment) -> Callable[..., Markup]:
+    """The `tag_links` global: the `tag_list` macro of `_macros.html` for a paper's tags,
+    rendered once per build and process for each set of tags (papers share a few thousand
+    sets; a macro call costs more than the rest of a paper's page)."""
+    made: dict[tuple, Markup] = {}
+
+    def tag_links(tags: list[Any], label: str = "Tags") -> Markup:
+        key = (tuple(tags), label)
+        html = made.get(key)
+        if html is None:
+            html = made[key] = env.get_template("_macros.html").module.tag_list(tags, label)
+        return html
+
+    return tag_links
+
+
 def make_environment(templates_dir: Path, site: SiteSettings, assets: Assets, build_time: str) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir),
@@ -98,6 +114,7 @@ def make_environment(templates_dir: Path, site: SiteSettings, assets: Assets, bu
 
     env.globals.update(site=site, url=url, absolute_url=absolute_url, asset=asset, paper_url=paper_url, paper_path=paper_path, build_time=build_time)
     env.globals["card"] = Cards(env)
+    env.globals["tag_links"] = tag_links_once(env)
     env.filters.update(linkify=linkify, markdown=render_markdown, excerpt=excerpt)
     return env
 
