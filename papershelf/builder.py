@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING, Callable
 
 import jinja2
 
@@ -35,7 +35,7 @@ from papershelf.memory import collector_paused
 from papershelf.output import StagedSite
 from papershelf.pages import Page, content_page_slug, paper_path, plan_site, stable_parts
 from papershelf.paper import Paper
-from papershelf.parallel import forked_pool, map_slices
+from papershelf.parallel import map_slices
 from papershelf.render import Assets, make_environment, render_page
 from papershelf.store import Store, load_store
 
@@ -330,7 +330,7 @@ def build(
         todo = [path for path, fingerprint in made_from.items() if state.outputs.get(path) != fingerprint or path not in staged.present]
         lap("plan")
         to_render = set(todo)
-        env.globals["card"].prepare(listed_papers([page for page in pages if page.path in to_render]))
+        env.globals["card"].prepare([(paper,) for paper in listed_papers([page for page in pages if page.path in to_render])])
         lap("cards")
         written = render_into(staged, outputs, todo, reuse_equal=not clean, progress=progress)
         lap("render")
@@ -356,14 +356,6 @@ def build(
 # Rendering in worker processes: forked workers inherit the planned outputs and the
 # staging folder, render their share and write it straight into the staging folder.
 PARALLEL_FROM = 2000
-CHUNK = 256
-_job: tuple[StagedSite, dict[str, Output], bool] | None = None
-
-
-def _render_chunk(paths: list[str]) -> tuple[int, int]:
-    assert _job is not None
-    staged, outputs, reuse_equal = _job
-    return len(paths), sum(staged.put(path, outputs[path].make(), reuse_equal) for path in paths)
 
 
 def render_into(
@@ -375,26 +367,16 @@ def render_into(
 ) -> int:
     """Render `todo` into the staged site, on every core when there is enough of it.
     Returns how many files got new bytes."""
-    global _job
-    _job = (staged, outputs, reuse_equal)
-    chunks = [todo[i : i + CHUNK] for i in range(0, len(todo), CHUNK)]
-    workers = min(os.cpu_count() or 1, len(chunks))
-    done = written = 0
+    done = 0
 
-    def collect(results: Iterable[tuple[int, int]]) -> None:
-        nonlocal done, written
-        for count, fresh in results:
-            done += count
-            written += fresh
-            if progress is not None:
-                progress("render", done, len(todo))
+    def render(start: int, stop: int) -> int:
+        return sum(staged.put(path, outputs[path].make(), reuse_equal) for path in todo[start:stop])
 
-    try:
-        if len(todo) < PARALLEL_FROM or workers < 2:
-            collect(map(_render_chunk, chunks))
-        else:
-            with forked_pool(workers) as pool:
-                collect(pool.imap_unordered(_render_chunk, chunks))
-    finally:
-        _job = None
-    return written
+    def advance(start: int, stop: int) -> None:
+        nonlocal done
+        done += stop - start
+        if progress is not None:
+            progress("render", done, len(todo))
+
+    # Small slices, so that the progress bar moves and both workers finish together.
+    return sum(written for _, written in map_slices(render, len(todo), PARALLEL_FROM, slices_per_worker=200, on_slice=advance))

@@ -222,12 +222,17 @@ class Cache:
             return None
 
     def save_term_table(self, table: Any) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        tmp = self.term_table_path.with_suffix(f".{os.getpid()}.tmp")
-        with tmp.open("wb") as handle:
-            pickle.dump(LOG_HEADER, handle)
-            pickle.dump(table, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, self.term_table_path)
+        write_pickled(self.term_table_path, table)
+
+
+def write_pickled(path: Path, value: Any) -> None:
+    """The header, then `value`, pickled into `path` through a temporary file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    with tmp.open("wb") as handle:
+        pickle.dump(LOG_HEADER, handle)
+        pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, path)
 
 
 class PickleLog(dict):
@@ -267,12 +272,7 @@ class PickleLog(dict):
         if not self.readable or self.stored + len(self.added) > 2 * len(live) + 1000:
             self.clear()
             self.update(live)
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
-            with tmp.open("wb") as handle:
-                pickle.dump(LOG_HEADER, handle)
-                pickle.dump(live, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, self.path)
+            write_pickled(self.path, live)
             self.stored, self.readable = len(live), True
         elif self.added:
             with self.path.open("ab") as handle:

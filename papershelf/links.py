@@ -79,9 +79,9 @@ def link_kind(url: str) -> str:
 _LINK_MARKS = ("http://", "https://", "www.", *(host + "/" for host in sorted(CODE_HOSTS)))
 
 
-def first_link_mark(lowered: str, marks: tuple[str, ...] = _LINK_MARKS) -> int:
-    """Where in a lower-cased text the first of `marks` is; -1 if there is none."""
-    found = [position for position in map(lowered.find, marks) if position >= 0]
+def first_link_mark(lowered: str) -> int:
+    """Where in a lower-cased text the first link mark is; -1 if there is none."""
+    found = [position for position in map(lowered.find, _LINK_MARKS) if position >= 0]
     return min(found) if found else -1
 
 

@@ -55,14 +55,19 @@ class Archive:
     front: str
 
 
+def stable_parts(oldest_first: list[T], size: int) -> list[list[T]]:
+    """Fixed-size parts counted from the oldest item (at least one, maybe empty): a list that
+    grows at its new end changes only its last part."""
+    return [oldest_first[start : start + size] for start in range(0, len(oldest_first), size)] or [[]]
+
+
 def archive_pages(papers_newest_first: list[Paper], per_page: int, prefix: str) -> list[tuple[str, Archive]]:
     """Split a list into fixed pages numbered from the oldest: page 1 holds the oldest
     `per_page` papers, the highest number the newest (possibly partial) rest."""
-    oldest_first = papers_newest_first[::-1]
-    count = max(1, -(-len(oldest_first) // per_page))
+    parts = stable_parts(papers_newest_first[::-1], per_page)
+    count = len(parts)
     result = []
-    for number in range(1, count + 1):
-        chunk = oldest_first[(number - 1) * per_page : number * per_page]
+    for number, chunk in enumerate(parts, 1):
         result.append(
             (
                 f"{prefix}page/{number}/index.html",
@@ -76,12 +81,6 @@ def archive_pages(papers_newest_first: list[Paper], per_page: int, prefix: str) 
             )
         )
     return result
-
-
-def stable_parts(oldest_first: list[T], size: int) -> list[list[T]]:
-    """Fixed-size parts counted from the oldest item (at least one, maybe empty): a list that
-    grows at its new end changes only its last part."""
-    return [oldest_first[start : start + size] for start in range(0, len(oldest_first), size)] or [[]]
 
 
 def older_page_for(total: int, shown: int, per_page: int, prefix: str) -> str | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from multiprocessing.pool import Pool
 from typing import Any, Callable, Iterator, TypeVar
 
@@ -29,26 +29,37 @@ def forked_pool(workers: int) -> Iterator[Pool]:
 _work: Callable[[int, int], Any] | None = None
 
 
-def _run_slice(bounds: tuple[int, int]) -> Any:
+def _run_slice(bounds: tuple[int, int]) -> tuple[tuple[int, int], Any]:
     assert _work is not None
-    return _work(*bounds)
+    return bounds, _work(*bounds)
 
 
-def map_slices(work: Callable[[int, int], R], count: int, parallel_from: int, slices_per_worker: int = 4) -> list[tuple[int, R]]:
+def map_slices(
+    work: Callable[[int, int], R],
+    count: int,
+    parallel_from: int,
+    slices_per_worker: int = 4,
+    on_slice: Callable[[int, int], None] | None = None,
+) -> list[tuple[int, R]]:
     """`work(start, stop)` over consecutive slices of `count` items, on every core when there
     are at least `parallel_from` items, else in one call. Returns each slice's start and
-    result, in order. Workers are forked after `work` is known, so it may be a closure over
-    anything the parent holds: only slice bounds and results pass between processes."""
+    result, in order; `on_slice(start, stop)` hears of each slice as it is done (progress).
+    Workers are forked after `work` is known, so it may be a closure over anything the
+    parent holds: only slice bounds and results pass between processes."""
     global _work
     workers = os.cpu_count() or 1
-    if count < parallel_from or workers < 2:
-        return [(0, work(0, count))] if count else []
-    step = -(-count // (workers * slices_per_worker))
-    starts = list(range(0, count, step))
+    serial = count < parallel_from or workers < 2
+    step = max(1, count if serial else -(-count // (workers * slices_per_worker)))
+    bounds = [(start, min(start + step, count)) for start in range(0, count, step)]
+    results: dict[int, R] = {}
     _work = work
     try:
-        with forked_pool(workers) as pool:
-            results = pool.map(_run_slice, [(start, min(start + step, count)) for start in starts])
+        with nullcontext() if serial else forked_pool(workers) as pool:
+            finished = ((slice_, work(*slice_)) for slice_ in bounds) if pool is None else pool.imap_unordered(_run_slice, bounds)
+            for (start, stop), result in finished:
+                results[start] = result
+                if on_slice is not None:
+                    on_slice(start, stop)
     finally:
         _work = None
-    return list(zip(starts, results))
+    return sorted(results.items())

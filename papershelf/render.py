@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Hashable
 
 import jinja2
 from markupsafe import Markup
@@ -38,55 +38,40 @@ class Assets:
         return cls(files, names)
 
 
-class Cards:
-    """The `card` global: a paper's card (the `paper_card` macro of `_macros.html`),
-    rendered once per build and process however many lists show it: a paper is on an
-    archive page, its tags' pages and its listings, so lists of a large catalog repeat each
-    card half a dozen times."""
+class MacroOnce:
+    """A macro of `_macros.html` as a global that renders each distinct call once per build
+    and process; `key` maps a call's arguments to what its output depends on. A paper's card
+    is on an archive page, its tags' pages and its listings, and papers share a few thousand
+    sets of tags: rendering each once is most of what list pages and paper pages cost."""
 
     PARALLEL_FROM = 2000
 
-    def __init__(self, env: jinja2.Environment):
+    def __init__(self, env: jinja2.Environment, macro: str, key: Callable[..., Hashable]):
         self.env = env
-        self.made: dict[tuple[str, str, bool], Markup] = {}
+        self.macro = macro
+        self.key = key
+        self.made: dict[Hashable, Markup] = {}
 
-    def _render(self, paper: Any, heading: str, new: bool) -> Markup:
-        macros = self.env.get_template("_macros.html").module
-        return macros.paper_card(paper, self.env.globals["tags_of"](paper), heading, new)
+    def _render(self, *args: Any) -> Markup:
+        return getattr(self.env.get_template("_macros.html").module, self.macro)(*args)
 
-    def __call__(self, paper: Any, heading: str = "h2", new: bool = False) -> Markup:
-        key = (paper.id, heading, bool(new))
-        card = self.made.get(key)
-        if card is None:
-            card = self.made[key] = self._render(paper, heading, bool(new))
-        return card
-
-    def prepare(self, papers: list[Any], heading: str = "h2") -> None:
-        """Render these papers' cards on every core, before the workers that render pages
-        fork: each of them would otherwise render most cards itself."""
-
-        def render(start: int, stop: int) -> list[str]:
-            return [str(self._render(paper, heading, False)) for paper in papers[start:stop]]
-
-        done = [html for _, part in map_slices(render, len(papers), self.PARALLEL_FROM) for html in part]
-        for paper, html in zip(papers, done):
-            self.made[(paper.id, heading, False)] = Markup(html)
-
-
-def tag_links_once(env: jinja2.Environment) -> Callable[..., Markup]:
-    """The `tag_links` global: the `tag_list` macro of `_macros.html` for a paper's tags,
-    rendered once per build and process for each set of tags (papers share a few thousand
-    sets; a macro call costs more than the rest of a paper's page)."""
-    made: dict[tuple, Markup] = {}
-
-    def tag_links(tags: list[Any], label: str = "Tags") -> Markup:
-        key = (tuple(tags), label)
-        html = made.get(key)
+    def __call__(self, *args: Any) -> Markup:
+        key = self.key(*args)
+        html = self.made.get(key)
         if html is None:
-            html = made[key] = env.get_template("_macros.html").module.tag_list(tags, label)
+            html = self.made[key] = self._render(*args)
         return html
 
-    return tag_links
+    def prepare(self, calls: list[tuple]) -> None:
+        """Render these calls on every core, before the workers that render pages fork:
+        each of them would otherwise render most of them itself."""
+
+        def render(start: int, stop: int) -> list[str]:
+            return [str(self._render(*args)) for args in calls[start:stop]]
+
+        done = [html for _, part in map_slices(render, len(calls), self.PARALLEL_FROM) for html in part]
+        for args, html in zip(calls, done):
+            self.made[self.key(*args)] = Markup(html)
 
 
 def make_environment(templates_dir: Path, site: SiteSettings, assets: Assets, build_time: str) -> jinja2.Environment:
@@ -113,8 +98,8 @@ def make_environment(templates_dir: Path, site: SiteSettings, assets: Assets, bu
         return url(paper_path(paper.slug))
 
     env.globals.update(site=site, url=url, absolute_url=absolute_url, asset=asset, paper_url=paper_url, paper_path=paper_path, build_time=build_time)
-    env.globals["card"] = Cards(env)
-    env.globals["tag_links"] = tag_links_once(env)
+    env.globals["card"] = MacroOnce(env, "paper_card", lambda paper, heading="h2", new=False: (paper.id, heading, bool(new)))
+    env.globals["tag_links"] = MacroOnce(env, "tag_list", lambda tags, label="Tags": (tuple(tags), label))
     env.filters.update(linkify=linkify, markdown=render_markdown, excerpt=excerpt)
     return env
 

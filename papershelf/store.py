@@ -148,13 +148,10 @@ def _write_paper(path: Path, paper: Paper, new_folder: bool) -> tuple[str, os.st
     data = paper_yaml(paper).encode("utf-8")
     if new_folder:
         path.write_bytes(data)
-        return sha256(data), path.stat()
-    try:
-        if path.read_bytes() == data:
-            return None
-    except FileNotFoundError:
-        pass
-    write_atomic(path, data)
+    elif not path.is_file() or path.read_bytes() != data:
+        write_atomic(path, data)
+    else:
+        return None
     return sha256(data), path.stat()
 
 
