@@ -4,8 +4,8 @@ Shards. One lunr index over every abstract grows past what a first search should
 so the postings are split by the first two characters of each term, and big shards again
 by longer prefixes: a query loads the manifest, the shard of each of its words, and the
 documents of the results it shows. A shard carries each term's global index and BM25
-weights exactly as lunr.py computes them, and the browser turns it back into a lunr.js
-index, so scores equal the unsplit index's.
+weights exactly as lunr.py computes them; the browser scores the documents that can make
+the page shown with lunr.js over those weights, so scores equal the unsplit index's.
 
 Words are analysed in `analysis.py`; here the catalog-wide part of lunr's builder (BM25 over
 every paper's term counts) is done with array arithmetic instead of lunr.py's per-token

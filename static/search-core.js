@@ -7,6 +7,8 @@
  * Each word becomes one query against the shard of its first characters, with
  * expansions chosen here (the exact stem, completions of what is typed, near misses), so the
  * split index and an unsplit one give the same scores. A result must match every word.
+ * lunr.js scores the results shown; the postings tell which documents can be among them
+ * (see find), so a word found in most of a large catalog is not scored everywhere.
  */
 (function (root, factory) {
   if (typeof module === "object" && module.exports) {
@@ -150,24 +152,27 @@
     return Object.keys(needed).sort()
   }
 
+  /* A query's words, each as the index terms it stands for: [{key: [[term, boost], …]}]. */
+  function plan(query, terms, keys) {
+    return analyze(query)
+      .slice(0, MAX_WORDS)
+      .map(function (entry) {
+        return expansions(entry, terms, keys)
+      })
+  }
+
   /*
-   * Run a query. `shardFor(key)` gives {index: lunr.Index, terms: [sorted terms]} for a
-   * loaded shard key, or null where the index has no such terms. Returns
-   * [{ref, score, terms: [matched index terms]}], best first.
+   * Score planned words with lunr.js: one lunr query per word and shard key, on
+   * `indexFor(key)`, a lunr.Index holding at least the postings of every document that can
+   * be a result. A result must match every word; its score is the sum. Best first.
    */
-  function search(query, shardFor, keys) {
-    var words = analyze(query).slice(0, MAX_WORDS)
-    if (!words.length) return []
-    function terms(key) {
-      var shard = key === null ? null : shardFor(key)
-      return shard ? shard.terms : []
-    }
+  function rank(words, indexFor) {
     var combined = null
     for (var w = 0; w < words.length; w++) {
-      var groups = expansions(words[w], terms, keys)
+      var groups = words[w]
       var found = new Map()
       Object.keys(groups).forEach(function (key) {
-        var results = shardFor(key).index.query(function (q) {
+        var results = indexFor(key).query(function (q) {
           groups[key].forEach(function (pair) {
             q.term(pair[0], { usePipeline: false, boost: pair[1] })
           })
@@ -195,15 +200,14 @@
         combined = next
       }
     }
-    return Array.from(combined.values()).sort(function (a, b) {
+    return Array.from((combined || new Map()).values()).sort(function (a, b) {
       return b.score - a.score || a.ref - b.ref
     })
   }
 
   /*
-   * One result: its ref, its score and, worked out only when asked (a common word can match
-   * most of the catalog, and only the results shown are highlighted), the index terms it
-   * matched.
+   * One result: its ref, its score and, worked out only when asked (only the results shown
+   * are highlighted), the index terms it matched.
    */
   function Result(ref) {
     this.ref = ref
@@ -222,47 +226,205 @@
     },
   })
 
-  /* A lunr.js index rebuilt from one shard file of the build. */
-  function loadShard(data) {
-    var fields = data.fields
-    var invertedIndex = Object.create(null)
-    var vectors = Object.create(null)
+  /*
+   * One shard file of the build, kept as data: its sorted terms, and each term's postings
+   * decoded (refs from gaps, weights) the first time a query asks for them.
+   */
+  function Shard(data) {
+    var entries = Object.create(null)
     var terms = []
     data.terms.forEach(function (entry) {
-      var term = entry[0]
-      var posting = { _index: entry[1] }
-      fields.forEach(function (name) {
-        posting[name] = Object.create(null)
-      })
-      entry[2].forEach(function (fieldPostings) {
-        var name = fields[fieldPostings[0]]
-        var gaps = fieldPostings[1]
-        var thousandths = fieldPostings[2]
-        var ref = 0
-        for (var i = 0; i < gaps.length; i++) {
-          ref += gaps[i] // refs come as gaps from the previous one
-          posting[name][ref] = {}
-          var fieldRef = name + "/" + ref
-          ;(vectors[fieldRef] = vectors[fieldRef] || new lunr.Vector()).insert(entry[1], thousandths[i] / 1000)
-        }
-      })
-      invertedIndex[term] = posting
-      terms.push(term)
+      entries[entry[0]] = entry
+      terms.push(entry[0])
     })
     terms.sort()
-    var index = new lunr.Index({
-      invertedIndex: invertedIndex,
-      fieldVectors: vectors,
-      tokenSet: lunr.TokenSet.fromArray(terms),
-      fields: fields,
-      pipeline: new lunr.Pipeline(),
+    this.fields = data.fields
+    this.terms = terms
+    this.entries = entries
+    this.decoded = Object.create(null)
+  }
+
+  /* A term's index number and postings: [{field, refs, weights}], refs ascending. */
+  Shard.prototype.postings = function (term) {
+    var known = this.decoded[term]
+    if (known) return known
+    var entry = this.entries[term]
+    var postings = entry[2].map(function (fieldPostings) {
+      var gaps = fieldPostings[1]
+      var thousandths = fieldPostings[2]
+      var refs = new Int32Array(gaps.length)
+      var weights = new Float64Array(gaps.length)
+      var ref = 0
+      for (var i = 0; i < gaps.length; i++) {
+        ref += gaps[i] // refs come as gaps from the previous one
+        refs[i] = ref
+        weights[i] = thousandths[i] / 1000 // the weight lunr's vectors hold
+      }
+      return { field: fieldPostings[0], refs: refs, weights: weights }
     })
-    return { index: index, terms: terms }
+    return (this.decoded[term] = { index: entry[1], postings: postings })
   }
 
   /*
-   * A shardFor() over one lunr.js index loaded whole: each key sees the same terms its shard
-   * would, so the unsplit index can be compared with the split one query by query.
+   * A lunr.js index of some terms of this shard, holding only the postings of the documents
+   * `wanted` marks. A document's score depends only on its own postings of the query's
+   * terms, so it scores here exactly as in the whole index.
+   */
+  Shard.prototype.index = function (terms, wanted) {
+    var fields = this.fields
+    var invertedIndex = Object.create(null)
+    var vectors = Object.create(null)
+    var shard = this
+    terms.forEach(function (term) {
+      var found = shard.postings(term)
+      var posting = { _index: found.index }
+      fields.forEach(function (name) {
+        posting[name] = Object.create(null)
+      })
+      found.postings.forEach(function (part) {
+        var name = fields[part.field]
+        for (var i = 0; i < part.refs.length; i++) {
+          var ref = part.refs[i]
+          if (!wanted[ref]) continue
+          posting[name][ref] = {}
+          var fieldRef = name + "/" + ref
+          ;(vectors[fieldRef] = vectors[fieldRef] || new lunr.Vector()).insert(found.index, part.weights[i])
+        }
+      })
+      invertedIndex[term] = posting
+    })
+    return new lunr.Index({
+      invertedIndex: invertedIndex,
+      fieldVectors: vectors,
+      tokenSet: lunr.TokenSet.fromArray(terms.slice().sort()),
+      fields: fields,
+      pipeline: new lunr.Pipeline(),
+    })
+  }
+
+  function loadShard(data) {
+    return new Shard(data)
+  }
+
+  /*
+   * Find a query's results in the split index. `source` is {keys: the manifest's shard keys,
+   * count: documents in the index, shard(key): a loaded Shard or null}; `accept(ref)`, if
+   * given, filters the results. Returns a Found: how many results there are, and the best
+   * of them on demand.
+   *
+   * A word like "model" matches most of a large catalog, and lunr.js scoring every match
+   * takes seconds. So every match first gets an estimate of its score from the postings,
+   * with lunr's own formula (per shard key and field, the dot product of the query's
+   * boosts with the document's weights, over the boosts' length), in a different order
+   * of additions: it differs from lunr's score by rounding only, far less than EPSILON.
+   * Only the documents whose estimate can reach the page asked for are scored by lunr.js.
+   */
+  function find(query, source, accept) {
+    var words = plan(
+      query,
+      function (key) {
+        var shard = key === null ? null : source.shard(key)
+        return shard ? shard.terms : []
+      },
+      source.keys
+    )
+    var estimate = new Float64Array(source.count)
+    var matched = new Uint8Array(source.count) // words matched so far
+    words.forEach(function (groups, w) {
+      Object.keys(groups).forEach(function (key) {
+        var shard = source.shard(key)
+        var length = Math.sqrt(
+          groups[key].reduce(function (sum, pair) {
+            return sum + pair[1] * pair[1]
+          }, 0)
+        )
+        groups[key].forEach(function (pair) {
+          var scale = pair[1] / length
+          shard.postings(pair[0]).postings.forEach(function (part) {
+            for (var i = 0; i < part.refs.length; i++) {
+              var ref = part.refs[i]
+              if (matched[ref] < w) continue // missed an earlier word: not a result
+              matched[ref] = w + 1
+              estimate[ref] += scale * part.weights[i]
+            }
+          })
+        })
+      })
+    })
+    var refs = []
+    for (var ref = 0; ref < source.count; ref++) {
+      if (words.length && matched[ref] === words.length && (!accept || accept(ref))) refs.push(ref)
+    }
+    return new Found(words, source, Int32Array.from(refs), estimate)
+  }
+
+  var EPSILON = 1e-9 // relative; rounding differences are below 1e-12
+
+  function Found(words, source, refs, estimate) {
+    this.words = words
+    this.source = source
+    this.refs = refs // every result, by ref
+    this.count = refs.length
+    this.estimate = estimate
+    this.best = [] // the best results so far, exactly as the whole index ranks them
+    this.scored = 0 // documents lunr.js scored for them
+  }
+
+  /* The `count` best results, best first: the same results, scores and order as the
+   * whole index gives. */
+  Found.prototype.top = function (count) {
+    count = Math.min(count, this.count)
+    if (this.best.length < count) {
+      var estimate = this.estimate
+      var estimates = new Float64Array(this.count)
+      for (var i = 0; i < this.count; i++) estimates[i] = estimate[this.refs[i]]
+      estimates.sort()
+      // At least `count` documents score at least `kth` - margin/2, so every one of the best
+      // `count` estimates at least `kth` - margin.
+      var kth = estimates[this.count - count]
+      var ranked = this.rank(kth - 2 * EPSILON * (1 + Math.abs(kth)))
+      this.best = ranked.length < count ? this.rank(-Infinity) : ranked.slice(0, count)
+    }
+    return this.best.slice(0, count)
+  }
+
+  /* Every result whose estimate is at least `floor`, scored by lunr.js, best first; all
+   * results if an estimate turns out further from lunr's score than the margin allows. */
+  Found.prototype.rank = function (floor) {
+    var wanted = new Uint8Array(this.source.count)
+    var estimate = this.estimate
+    var scored = 0
+    this.refs.forEach(function (ref) {
+      if (estimate[ref] >= floor) {
+        wanted[ref] = 1
+        scored++
+      }
+    })
+    this.scored = scored
+    var termsByKey = Object.create(null)
+    this.words.forEach(function (groups) {
+      Object.keys(groups).forEach(function (key) {
+        var terms = (termsByKey[key] = termsByKey[key] || [])
+        groups[key].forEach(function (pair) {
+          if (terms.indexOf(pair[0]) === -1) terms.push(pair[0])
+        })
+      })
+    })
+    var source = this.source
+    var indexes = Object.create(null)
+    var ranked = rank(this.words, function (key) {
+      return (indexes[key] = indexes[key] || source.shard(key).index(termsByKey[key], wanted))
+    })
+    var close = ranked.every(function (result) {
+      return Math.abs(result.score - estimate[result.ref]) <= EPSILON * (1 + Math.abs(result.score))
+    })
+    return close || floor === -Infinity ? ranked : this.rank(-Infinity)
+  }
+
+  /*
+   * The reference the split index is tested against: queries run on one lunr.js index of
+   * the whole catalog (as lunr.py serializes it), with the same expansions per shard key.
+   * Returns search(query) → every result, best first.
    */
   function wholeIndex(serialized, keys) {
     var index = lunr.Index.load(serialized)
@@ -273,8 +435,13 @@
         var key = shardKey(term, keys)
         ;(byKey[key] = byKey[key] || []).push(term)
       })
-    return function (key) {
-      return byKey[key] ? { index: index, terms: byKey[key] } : null
+    function terms(key) {
+      return byKey[key] || []
+    }
+    return function (query) {
+      return rank(plan(query, terms, keys), function () {
+        return index
+      })
     }
   }
 
@@ -283,7 +450,7 @@
     normalizeWord: normalizeWord,
     shardKey: shardKey,
     keysFor: keysFor,
-    search: search,
+    find: find,
     loadShard: loadShard,
     wholeIndex: wholeIndex,
   }

@@ -20,7 +20,7 @@
   var manifest = null
   var shards = Object.create(null) // key -> loaded shard
   var files = Object.create(null) // url -> promise of parsed JSON
-  var current = { results: [], shown: 0, words: [] }
+  var current = { found: null, shown: 0 }
   var generation = 0
   var lastPush = 0
 
@@ -45,8 +45,15 @@
     })
   }
 
-  function shardFor(key) {
-    return shards[key] || null
+  /* The split index as the search core reads it (once the manifest is in). */
+  function source() {
+    return {
+      keys: manifest.shards,
+      count: manifest.count,
+      shard: function (key) {
+        return shards[key] || null
+      },
+    }
   }
 
   function loadShards(query) {
@@ -84,6 +91,7 @@
     })
   }
 
+  /* The filters chosen (a tag, "has code") as accept(ref), or null when there are none. */
   function loadFilter() {
     var wanted = []
     if (tagSelect.value) {
@@ -95,9 +103,14 @@
     if (codeBox.checked) wanted.push(fetchJSON(manifest.code))
     return Promise.all(wanted).then(function (lists) {
       if (!lists.length) return null
-      return lists.map(function (refs) {
+      var sets = lists.map(function (refs) {
         return new Set(refs)
       })
+      return function (ref) {
+        return sets.every(function (set) {
+          return set.has(ref)
+        })
+      }
     })
   }
 
@@ -187,7 +200,7 @@
   }
 
   function showMore(run) {
-    var batch = current.results.slice(current.shown, current.shown + PAGE)
+    var batch = current.found.top(current.shown + PAGE).slice(current.shown)
     return loadDocs(
       batch.map(function (r) {
         return r.ref
@@ -198,7 +211,7 @@
         list.appendChild(card(doc, batch[i]))
       })
       current.shown += batch.length
-      more.hidden = current.shown >= current.results.length
+      more.hidden = current.shown >= current.found.count
     })
   }
 
@@ -235,18 +248,10 @@
       })
       .then(function (loaded) {
         if (run !== generation) return
-        var filters = loaded[1]
-        var results = core.search(query, shardFor, manifest.shards)
-        if (filters) {
-          results = results.filter(function (r) {
-            return filters.every(function (set) {
-              return set.has(r.ref)
-            })
-          })
-        }
-        current = { results: results, shown: 0 }
+        var found = core.find(query, source(), loaded[1])
+        current = { found: found, shown: 0 }
         list.textContent = ""
-        if (!results.length) {
+        if (!found.count) {
           more.hidden = true
           var filtered = tagSelect.value || codeBox.checked
           setStatus(
@@ -258,7 +263,7 @@
           settled(query)
           return
         }
-        setStatus(results.length === 1 ? "1 result" : results.length + " results")
+        setStatus(found.count === 1 ? "1 result" : found.count + " results")
         return showMore(run).then(function () {
           if (run === generation) settled(query)
         })

@@ -90,6 +90,7 @@ def test_split_index_answers_as_the_unsplit_one(built_site: Path, tmp_path: Path
     report = node("compare", str(built_site / "site"), str(tmp_path / "unsplit.json"), str(tmp_path / "queries.json"))
     assert report["queries"] == len(queries)
     assert report["differences"] == []
+    assert report["pruned"] >= 100  # first pages for which lunr.js scored only some of the results
 
 
 def test_small_shards_split_by_longer_prefixes_and_still_agree(catalog: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

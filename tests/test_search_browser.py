@@ -158,6 +158,24 @@ def test_a_sample_of_words_through_the_real_page(page, site_origin: str, built_s
     assert page.problems == []
 
 
+def test_more_pages_through_a_common_word_in_the_unsplit_order(page, site_origin: str, built_site: Path, tmp_path: Path) -> None:
+    """A word in most papers: every page "More" adds continues the order the unsplit index
+    gives, although the page scores only the documents that can be on it."""
+    from papershelf.search_index import build_index
+    from tests.test_search import node
+
+    papers = search_order(load_catalog(load_config(built_site / "config.yaml")).papers)
+    (tmp_path / "unsplit.json").write_text(json.dumps(build_index(papers).serialize()))
+    expected = [f"/papershelf/papers/{papers[ref].slug}.html" for ref in node("whole", str(built_site / "site"), str(tmp_path / "unsplit.json"), "models")["refs"]]
+    page.goto(site_origin + "search/?q=models")
+    assert count(settle(page, "models")) == len(expected) > 200
+    for shown in (10, 20, 30):
+        assert results(page) == expected[:shown]
+        page.locator("#search-more").click()
+        page.wait_for_function("n => document.querySelectorAll('#search-results .card').length > n", arg=shown)
+    assert page.problems == []
+
+
 def test_first_search_cost(browser, site_origin: str) -> None:
     """Records what the first search in a fresh browser transfers and how long results take
     after the last index file arrives (reported, not asserted as a timing)."""

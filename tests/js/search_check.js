@@ -3,7 +3,9 @@
  * under Node.js against a built site's sharded index.
  *
  *   node search_check.js vocabulary SITE WORDS.json   every word must find each of its papers
- *   node search_check.js compare SITE UNSPLIT.json QUERIES.json   split and unsplit agree
+ *   node search_check.js compare SITE UNSPLIT.json QUERIES.json   split and unsplit agree:
+ *     every result, and the first 1, 10 and 25 asked for on their own
+ *   node search_check.js whole SITE UNSPLIT.json QUERY   the unsplit index's refs for QUERY
  *
  * Prints one JSON object with the findings.
  */
@@ -17,7 +19,7 @@ function loadSite(site) {
   const manifestFile = fs.readdirSync(search).find((name) => name.startsWith("manifest."))
   const manifest = JSON.parse(fs.readFileSync(path.join(search, manifestFile), "utf8"))
   const cache = Object.create(null)
-  function shardFor(key) {
+  function shard(key) {
     if (!(key in manifest.shards)) return null
     if (!cache[key]) {
       const data = JSON.parse(fs.readFileSync(path.join(site, manifest.shards[key]), "utf8"))
@@ -25,18 +27,19 @@ function loadSite(site) {
     }
     return cache[key]
   }
-  return { manifest, shardFor }
+  return { manifest, source: { keys: manifest.shards, count: manifest.count, shard } }
 }
 
 const [mode, site, a, b] = process.argv.slice(2)
-const { manifest, shardFor } = loadSite(site)
+const { manifest, source } = loadSite(site)
+const pairs = (results) => results.map((r) => [r.ref, r.score])
 
 if (mode === "vocabulary") {
   const words = JSON.parse(fs.readFileSync(a, "utf8")) // {word: [refs]}
   const failures = []
   let checked = 0
   for (const [word, refs] of Object.entries(words)) {
-    const found = new Set(core.search(word, shardFor, manifest.shards).map((r) => r.ref))
+    const found = new Set(core.find(word, source).refs)
     const missing = refs.filter((ref) => !found.has(ref))
     checked += refs.length
     if (missing.length) failures.push({ word, missing: missing.slice(0, 5) })
@@ -46,13 +49,27 @@ if (mode === "vocabulary") {
   const whole = core.wholeIndex(JSON.parse(fs.readFileSync(a, "utf8")), manifest.shards)
   const queries = JSON.parse(fs.readFileSync(b, "utf8"))
   const differences = []
+  let pruned = 0 // queries whose first page lunr.js scored only some results for
   for (const query of queries) {
-    const split = core.search(query, shardFor, manifest.shards).map((r) => [r.ref, r.score])
-    const unsplit = core.search(query, whole, manifest.shards).map((r) => [r.ref, r.score])
-    if (JSON.stringify(split) !== JSON.stringify(unsplit)) differences.push({ query, split: split.slice(0, 3), unsplit: unsplit.slice(0, 3) })
+    const unsplit = pairs(whole(query))
+    const found = core.find(query, source)
+    const pages = [1, 10, 25].map((count) => pairs(core.find(query, source).top(count)))
+    const split = pairs(found.top(found.count))
+    if (found.count !== unsplit.length || JSON.stringify(split) !== JSON.stringify(unsplit)) {
+      differences.push({ query, split: split.slice(0, 3), unsplit: unsplit.slice(0, 3) })
+    }
+    pages.forEach((page) => {
+      if (JSON.stringify(page) !== JSON.stringify(unsplit.slice(0, page.length))) differences.push({ query, page: page.slice(0, 3), unsplit: unsplit.slice(0, 3) })
+    })
+    const first = core.find(query, source)
+    first.top(10)
+    if (first.scored < first.count) pruned++
   }
-  console.log(JSON.stringify({ queries: queries.length, differences }))
+  console.log(JSON.stringify({ queries: queries.length, differences, pruned }))
+} else if (mode === "whole") {
+  const whole = core.wholeIndex(JSON.parse(fs.readFileSync(a, "utf8")), manifest.shards)
+  console.log(JSON.stringify({ refs: whole(b).map((r) => r.ref) }))
 } else {
-  console.error("usage: search_check.js vocabulary|compare SITE …")
+  console.error("usage: search_check.js vocabulary|compare|whole SITE …")
   process.exit(2)
 }
