@@ -35,7 +35,7 @@ from papershelf.memory import collector_paused
 from papershelf.output import StagedSite
 from papershelf.pages import Page, content_page_slug, paper_path, plan_site, stable_parts
 from papershelf.paper import Paper
-from papershelf.parallel import map_slices
+from papershelf.parallel import in_background, map_slices
 from papershelf.render import Assets, make_environment, render_page
 from papershelf.store import Store, load_store
 
@@ -310,15 +310,18 @@ def build(
     catalog = load_catalog(settings, store)
     content_pages = load_content_pages(settings.content_dir / "pages")
     lap("load")
-    from papershelf.search_index import search_files, search_order
+    from papershelf.search_index import index_shards, search_files, search_order
 
     papers = search_order(catalog.papers)
     table = analyse_catalog(papers, store, cache)
     lap("analyse")
-    related = compute_related(papers, table, settings.site.related_count)
-    lap("related")
-    code = sha256(json.dumps(code_digests()).encode("utf-8"))
-    search = search_files(catalog, table, code)
+    # The search index and the related papers both read the term table alone: the index
+    # is made in a forked worker while this process finds related papers.
+    with in_background(lambda: index_shards(table)) as shards:
+        related = compute_related(papers, table, settings.site.related_count)
+        lap("related")
+        code = sha256(json.dumps(code_digests()).encode("utf-8"))
+        search = search_files(catalog, table, code, shards())
     lap("index")
     pages = plan_site(catalog, related, content_pages, settings.site.papers_per_page, search.manifest_path)
     assets = collect_assets(settings)

@@ -14,6 +14,11 @@ class PapershelfError(Exception):
 
     def __init__(self, path: Path | str, message: str, line: int | None = None):
         self.path = Path(path)
+        self.message = message
         self.line = line
         where = f"{self.path}:{line}" if line is not None else str(self.path)
         super().__init__(f"{where}: {message}")
+
+    def __reduce__(self) -> tuple:
+        """Pickled with what made it, so that it crosses from a worker process intact."""
+        return type(self), (self.path, self.message, self.line)

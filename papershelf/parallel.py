@@ -1,5 +1,7 @@
-"""Forked worker pools: workers inherit what the parent holds (the catalog, the planned
-pages) instead of receiving it pickled, and send back only their results."""
+"""Forked workers: they inherit what the parent holds (the catalog, the planned pages)
+instead of receiving it pickled, and send back only their results. A pool of them for work
+that splits into slices, and one in the background for a stage that does not depend on the
+one the parent runs meanwhile."""
 
 from __future__ import annotations
 
@@ -14,16 +16,58 @@ R = TypeVar("R")
 
 
 @contextmanager
-def forked_pool(workers: int) -> Iterator[Pool]:
+def _collections_spare_shared_objects() -> Iterator[None]:
     # Objects made so far are kept out of garbage collections while workers run: a worker's
     # collector would otherwise write to every one of them, copying each memory page the
     # parent shares with it (a second or more at 100,000 papers).
     gc.freeze()
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            yield pool
+        yield
     finally:
         gc.unfreeze()
+
+
+@contextmanager
+def forked_pool(workers: int) -> Iterator[Pool]:
+    with _collections_spare_shared_objects(), multiprocessing.get_context("fork").Pool(workers) as pool:
+        yield pool
+
+
+@contextmanager
+def in_background(work: Callable[[], R]) -> Iterator[Callable[[], R]]:
+    """Run `work()` in a forked process while the block runs; the block gets a function that
+    waits for the result (or raises what `work` raised). Leaving the block stops a worker
+    still running, so an error or Ctrl-C in the parent leaves nothing behind."""
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+
+    def run() -> None:
+        try:
+            outcome = (True, work())
+        except BaseException as error:  # noqa: BLE001 - handed to the parent, which raises it
+            outcome = (False, error)
+        sender.send(outcome)
+
+    def result() -> R:
+        try:
+            succeeded, value = receiver.recv()
+        except EOFError:
+            raise RuntimeError("a background worker stopped without a result") from None
+        if not succeeded:
+            raise value
+        return value
+
+    with _collections_spare_shared_objects():
+        worker = context.Process(target=run, daemon=True)
+        worker.start()
+    sender.close()
+    try:
+        yield result
+    finally:
+        receiver.close()
+        if worker.is_alive():
+            worker.terminate()
+        worker.join()
 
 
 _work: Callable[[int, int], Any] | None = None

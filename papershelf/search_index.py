@@ -252,8 +252,14 @@ def _doc(paper: Paper, tag_number: dict[str, int]) -> dict:
     }
 
 
-def search_files(catalog: Catalog, table: TermTable, code: str = "") -> SearchFiles:
-    """The search files of a catalog; `table` holds its papers' terms in search order.
+def index_shards(table: TermTable) -> dict[str, bytes]:
+    """Shard key -> shard file, for the papers of `table`."""
+    return shards_of(term_entries(table))
+
+
+def search_files(catalog: Catalog, table: TermTable, code: str = "", shards: dict[str, bytes] | None = None) -> SearchFiles:
+    """The search files of a catalog; `table` holds its papers' terms in search order, and
+    `shards` its index shards when they are made already (`index_shards`).
 
     A document chunk is named by a digest of what it is made from (`code`, a digest of the
     program that writes it, the table's keys of its papers and the tags' numbering) rather
@@ -267,7 +273,8 @@ def search_files(catalog: Catalog, table: TermTable, code: str = "") -> SearchFi
         return path
 
     papers = search_order(catalog.papers)
-    shards = {key: add(f"t/{key.encode('utf-8').hex()}", data) for key, data in shards_of(term_entries(table)).items()}
+    shard_files = shards if shards is not None else index_shards(table)
+    shard_paths = {key: add(f"t/{key.encode('utf-8').hex()}", data) for key, data in shard_files.items()}
     tag_number = {tag.name: number for number, tag in enumerate(catalog.tags)}
     layout = json.dumps([code, DOCS_PER_CHUNK, list(tag_number)])
     chunks = []
@@ -290,7 +297,7 @@ def search_files(catalog: Catalog, table: TermTable, code: str = "") -> SearchFi
     manifest = {
         "count": len(papers),
         "docsPerChunk": DOCS_PER_CHUNK,
-        "shards": shards,
+        "shards": shard_paths,
         "docs": chunks,  # chunk i is search/d/<i>.<digest>.json: 12,500 paths at 100,000 papers
         "tags": [[tag.name, tag.slug, len(tag.papers), tag_refs[n]] for n, tag in enumerate(catalog.tags)],
         "code": code_refs,
