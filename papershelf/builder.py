@@ -12,7 +12,6 @@ hold it to that. The build runs with the garbage collector paused (`memory.py`).
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import re
@@ -25,7 +24,7 @@ from typing import TYPE_CHECKING, Callable
 
 import jinja2
 
-from papershelf.cache import Cache, FileDigests, sha256
+from papershelf.cache import Cache, FileDigests, code_digests, sha256
 from papershelf.catalog import Catalog, build_catalog
 from papershelf.config import Settings
 from papershelf.errors import PapershelfError
@@ -53,7 +52,6 @@ DATA_PAPERS = 1_000  # papers per data file
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # lunr.js comes from the npm package installed by `npm ci`, never from a copy in the repo.
 LUNR_JS = PROJECT_ROOT / "node_modules" / "lunr" / "lunr.min.js"
-CODE_DIR = Path(__file__).resolve().parent
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
@@ -155,12 +153,6 @@ def collect_assets(settings: Settings) -> Assets:
 def load_catalog(settings: Settings, store: Store | None = None) -> Catalog:
     store = store if store is not None else load_store(settings.content_dir)
     return build_catalog(store, [rule.name for rule in settings.config.tags], settings.tagger().slugs)
-
-
-@functools.cache
-def code_digests() -> dict[str, str]:
-    """Papershelf's own modules: a new version of the code rebuilds everything."""
-    return {p.name: sha256(p.read_bytes()) for p in sorted(CODE_DIR.glob("*.py"))}
 
 
 def inputs_stamp(settings: Settings, digests: FileDigests) -> str:

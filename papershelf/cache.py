@@ -15,6 +15,7 @@ Losing the cache only makes the next build slower.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -29,11 +30,25 @@ if TYPE_CHECKING:
     from papershelf.store import Store
 
 FORMAT = 1
-LOG_HEADER = ("papershelf pickle log", 1)
+CODE_DIR = Path(__file__).resolve().parent
 
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+@functools.cache
+def code_digests() -> dict[str, str]:
+    """Papershelf's own modules, by digest: a new version of the code rebuilds everything."""
+    return {p.name: sha256(p.read_bytes()) for p in sorted(CODE_DIR.glob("*.py"))}
+
+
+@functools.cache
+def pickle_header() -> tuple:
+    """What a pickled cache file starts with. It names the code that wrote it: parsed papers
+    and analysed terms are only as good as the code that made them, so a new version of
+    Papershelf (a git pull, or a CI cache restored after a code change) starts them over."""
+    return ("papershelf pickle log", 1, sha256(json.dumps(code_digests()).encode("utf-8")))
 
 
 def walk_files(folder: Path, hidden: bool = False) -> Iterator[os.DirEntry]:
@@ -217,7 +232,7 @@ class Cache:
         try:
             with self.term_table_path.open("rb") as handle:
                 header, table = pickle.load(handle), pickle.load(handle)
-            return table if header == LOG_HEADER else None
+            return table if header == pickle_header() else None
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
             return None
 
@@ -230,7 +245,7 @@ def write_pickled(path: Path, value: Any) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
     with tmp.open("wb") as handle:
-        pickle.dump(LOG_HEADER, handle)
+        pickle.dump(pickle_header(), handle)
         pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(tmp, path)
 
@@ -248,7 +263,7 @@ class PickleLog(dict):
         self.readable = False  # a missing, older or damaged file is rewritten, never appended to
         try:
             with path.open("rb") as handle:
-                if pickle.load(handle) != LOG_HEADER:
+                if pickle.load(handle) != pickle_header():
                     return
                 self.readable = True
                 while True:

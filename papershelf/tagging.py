@@ -17,6 +17,7 @@ import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from pathlib import Path
 
 from slugify import slugify
 
@@ -67,8 +68,10 @@ class Tagger:
                 by_first_word[phrase[0]].append((number, phrase))
         self.by_first_word = dict(by_first_word)  # a plain dict: `in` must not add keys
         self.slugs = {rule.name: rule.slug or tag_slug(rule.name) for rule in rules}
+        # What the tags of a paper depend on: the rules and this module's code (a fix to the
+        # matching retags the catalog, as a change to the rules does).
         rules_text = json.dumps([[r.name, r.match] for r in rules] + [limit, TITLE_WEIGHT, MIN_SCORE])
-        self.digest = hashlib.sha256(rules_text.encode("utf-8")).hexdigest()
+        self.digest = hashlib.sha256(rules_text.encode("utf-8") + Path(__file__).read_bytes()).hexdigest()
 
     def _hits(self, text: str) -> list[int]:
         """How often each rule matches the text: phrases as whole word sequences, plus patterns."""

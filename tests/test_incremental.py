@@ -228,3 +228,17 @@ def test_the_garbage_collector_is_paused_while_building_and_back_after(catalog: 
     with pytest.raises(KeyboardInterrupt):
         run(catalog, "build")
     assert gc.isenabled()
+
+
+def test_caches_written_by_other_code_are_made_again(catalog: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Parsed papers and analysed terms are only as good as the code that made them: after
+    a code change (a git pull, a CI cache restored from older code) they start over."""
+    from papershelf import cache
+
+    assert run(catalog) == 0
+    folder = catalog / ".cache"
+    assert cache.Cache(folder).term_table() is not None and len(cache.Cache(folder).parsed()) == 371
+    monkeypatch.setattr(cache, "pickle_header", lambda: ("papershelf pickle log", 1, "another version"))
+    assert cache.Cache(folder).term_table() is None and len(cache.Cache(folder).parsed()) == 0
+    assert run(catalog, "--clean") == 0
+    assert cache.Cache(folder).term_table() is not None and len(cache.Cache(folder).parsed()) == 371
