@@ -61,8 +61,8 @@ def _validation_message(error: ValidationError) -> str:
     return f"key '{key}': {first['msg']}"
 
 
-def load_paper(path: Path, text: str | None = None) -> Paper:
-    data = load_yaml(path) if text is None else parse_yaml(text, path)
+def load_paper(path: Path, text: str) -> Paper:
+    data = parse_yaml(text, path)
     if not isinstance(data, dict):
         raise PapershelfError(path, "a paper file must be a mapping of keys to values", 1)
     try:
@@ -74,23 +74,41 @@ def load_paper(path: Path, text: str | None = None) -> Paper:
     return paper
 
 
-def _load_cached(path: Path, cache: Cache, digests: FileDigests) -> tuple[Paper, str]:
-    """A paper file parsed once per content: later loads of the same text reuse the result.
-    An untouched file is not even read; a touched one is read once."""
+def _cached_paper(path: Path, cache: Cache, digests: FileDigests) -> tuple[Paper, str] | None:
+    """The paper of an untouched file from the parse cache, without reading the file."""
     digest = digests.known_digest(path)
     paper = cache.parsed().get(digest) if digest is not None else None
-    if not isinstance(paper, Paper):
+    return (paper, digest) if isinstance(paper, Paper) and digest is not None else None
+
+
+def _read_paper(path: Path, cache: Cache | None) -> tuple[Paper | None, str, os.stat_result] | PapershelfError:
+    """A paper file read, digested and parsed, or None for the paper when the parse cache
+    knows its text (a worker need not send it back); or what is wrong with the file."""
+    try:
         data = path.read_bytes()
-        digest = digests.digest(path, data)
-        paper = cache.parsed().get(digest)
-    if not isinstance(paper, Paper):
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            raise PapershelfError(path, "not UTF-8 text") from None
-        paper = load_paper(path, text)
-        cache.parsed()[digest] = paper
-    return paper, digest
+        stat = path.stat()
+    except OSError as error:
+        return PapershelfError(path, f"cannot read: {error.strerror}")
+    digest = sha256(data)
+    if cache is not None and isinstance(cache.parsed().get(digest), Paper):
+        return None, digest, stat
+    try:
+        return load_paper(path, data.decode("utf-8")), digest, stat
+    except UnicodeDecodeError:
+        return PapershelfError(path, "not UTF-8 text")
+    except PapershelfError as error:
+        return error
+
+
+# Files the parse cache does not know are parsed on every core from this many.
+PARSE_PARALLEL_FROM = 2000
+
+
+def _read_papers(paths: list[Path], cache: Cache | None) -> list[tuple[Paper | None, str, os.stat_result] | PapershelfError]:
+    def read(start: int, stop: int) -> list[tuple[Paper | None, str, os.stat_result] | PapershelfError]:
+        return [_read_paper(path, cache) for path in paths[start:stop]]
+
+    return [result for _, part in map_slices(read, len(paths), PARSE_PARALLEL_FROM, slices_per_worker=8) for result in part]
 
 
 def paper_files(folder: Path) -> list[Path]:
@@ -104,14 +122,33 @@ def paper_files(folder: Path) -> list[Path]:
 
 
 def load_store(root: Path, cache: Cache | None = None, digests: FileDigests | None = None) -> Store:
-    """Load and validate the whole store. With a cache, unchanged files are not parsed again."""
+    """Load and validate the whole store. With a cache, untouched files are not read and
+    files whose text was parsed before are not parsed again; the rest are parsed on every
+    core when there are many. A bad file stops the load, the first in name order named."""
     store = Store(root)
     digests = digests if digests is not None else FileDigests()
-    for path in paper_files(store.papers_dir):
+    paths = paper_files(store.papers_dir)
+    loaded: dict[Path, tuple[Paper, str]] = {}
+    if cache is not None:
+        for path in paths:
+            known = _cached_paper(path, cache, digests)
+            if known is not None:
+                loaded[path] = known
+    to_read = [path for path in paths if path not in loaded]
+    for path, result in zip(to_read, _read_papers(to_read, cache)):
+        if isinstance(result, PapershelfError):
+            raise result
+        parsed, digest, stat = result
+        digests.remember(path, digest, stat)
         if cache is None:
-            paper, digest = load_paper(path), ""
-        else:
-            paper, digest = _load_cached(path, cache, digests)
+            assert parsed is not None
+            loaded[path] = (parsed, "")
+            continue
+        if parsed is not None:
+            cache.parsed()[digest] = parsed
+        loaded[path] = (cache.parsed()[digest], digest)
+    for path in paths:
+        paper, digest = loaded[path]
         store.digests[paper.id] = digest
         if paper.id in store.papers:
             other = store.papers[paper.id].slug

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from papershelf.cache import FileDigests
 from papershelf.cli import main
+from papershelf.errors import PapershelfError
 from tests.conftest import interrupted_after
 
 CSWIN = "cswin-transformer-a-general-vision-transformer-backbone-with-cross-shaped"
@@ -114,6 +116,28 @@ def test_invalid_paper_field_names_the_key(catalog: Path, capsys: pytest.Capture
     assert main(["--config", str(catalog / "config.yaml")]) == 2  # ingest, then build
     assert f"{CSWIN}.yaml: key 'tags'" in capsys.readouterr().err
     assert not (catalog / "site").exists()
+
+
+def test_files_parsed_on_every_core_load_as_one_by_one_and_the_first_bad_one_is_named(
+    catalog: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from papershelf import store
+    from papershelf.cache import Cache
+
+    ingest(catalog)
+    content = catalog / "content"
+    serial = store.load_store(content)
+    monkeypatch.setattr(store, "PARSE_PARALLEL_FROM", 10)
+    parallel = store.load_store(content)
+    assert parallel.papers == serial.papers and len(parallel.papers) == 371
+    cache = Cache(catalog / ".cache")
+    with_cache = store.load_store(content, cache, FileDigests())  # every file read again, none parsed
+    assert with_cache.papers == serial.papers and all(with_cache.digests.values())
+    names = sorted(path.name for path in (content / "papers").glob("*.yaml"))
+    for name in (names[300], names[200]):
+        (content / "papers" / name).write_text("id: abc\ntitle: [unclosed\n", encoding="utf-8")
+    with pytest.raises(PapershelfError, match=f"{names[200]}:3: malformed YAML"):
+        store.load_store(content, cache, FileDigests())
 
 
 def test_bad_dump_is_refused_and_the_others_go_in(catalog: Path, capsys: pytest.CaptureFixture[str]) -> None:
