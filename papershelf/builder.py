@@ -144,6 +144,14 @@ def _json_file(data: object) -> bytes:
     return json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8") + b"\n"
 
 
+def _json_records(records: list[dict]) -> bytes:
+    """A JSON array with one record per line: as easy to read and diff as an indented file,
+    and written by json's C encoder (indenting takes its pure-Python path, several times
+    slower: seconds for the 100,000 records of a large catalog)."""
+    lines = ",\n".join(json.dumps(record, ensure_ascii=False) for record in records)
+    return f"[\n{lines}\n]\n".encode("utf-8") if records else b"[]\n"
+
+
 def collect_assets(settings: Settings) -> Assets:
     if not LUNR_JS.is_file():
         raise PapershelfError(LUNR_JS, "lunr.js is not installed: run `npm ci` (or `make setup`)")
@@ -248,7 +256,7 @@ def plan_outputs(
     absolute_url = env.globals["absolute_url"]
 
     def data_part(papers: list[Paper]) -> Callable[[], bytes]:
-        return lambda: _json_file([paper_record(p, absolute_url(paper_path(p.slug))) for p in papers])
+        return lambda: _json_records([paper_record(p, absolute_url(paper_path(p.slug))) for p in papers])
 
     parts = [(f"data/papers-{number}.json", papers) for number, papers in enumerate(stable_parts(catalog.papers[::-1], DATA_PAPERS), 1)]
     for path, papers in parts:

@@ -100,6 +100,8 @@ def make_environment(templates_dir: Path, site: SiteSettings, assets: Assets, bu
     env.globals.update(site=site, url=url, absolute_url=absolute_url, asset=asset, paper_url=paper_url, paper_path=paper_path, build_time=build_time)
     env.globals["card"] = MacroOnce(env, "paper_card", lambda paper, heading="h2", new=False: (paper.id, heading, bool(new)))
     env.globals["tag_links"] = MacroOnce(env, "tag_list", lambda tags, label="Tags": (tuple(tags), label))
+    for shared in ("site_head", "site_header", "header_search", "site_footer"):  # the same on every page
+        env.globals[shared] = MacroOnce(env, shared, lambda: ())
     env.filters.update(linkify=linkify, markdown=render_markdown, excerpt=excerpt)
     return env
 
