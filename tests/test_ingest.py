@@ -210,3 +210,17 @@ def test_interrupted_ingest_converges_on_the_next_run(catalog: Path, tmp_path: P
 
 def snapshot_text(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_the_script_reports_everything_and_exits_with_the_status(catalog: Path) -> None:
+    """build.py leaves without tearing the interpreter down: what it printed still arrives
+    whole, and the status is the command's."""
+    import subprocess
+    import sys
+
+    script = Path(__file__).resolve().parent.parent / "build.py"
+    done = subprocess.run([sys.executable, str(script), "--config", str(catalog / "config.yaml")], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and done.stdout.startswith("ingest: 3 dumps read") and "\nbuild: " in done.stdout
+    (catalog / "config.yaml").write_text("site: [unclosed\n", encoding="utf-8")
+    failed = subprocess.run([sys.executable, str(script), "--config", str(catalog / "config.yaml"), "build"], capture_output=True, text=True, timeout=300)
+    assert failed.returncode == 2 and failed.stderr.startswith("error: ") and "config.yaml" in failed.stderr
