@@ -156,13 +156,21 @@ def _sorted_postings(table: TermTable) -> _SortedPostings:
     with ThreadPoolExecutor(2) as threads:
         scoring = threads.submit(bm25_thousandths, table)
         key_type = np.int32 if len(table.vocabulary) * len(FIELDS) < 2**31 else np.int64  # half the memory, quicker
-        order = np.argsort(table.term.astype(key_type) * len(FIELDS) + table.field, kind="stable")
-        terms, fields, refs, weights = table.term[order], table.field[order], table.doc[order], scoring.result()[order]
+        keys = table.term.astype(key_type) * len(FIELDS) + table.field
+        order = np.argsort(keys, kind="stable")
+        # The groups (term, field) in order and their sizes come from counting the keys:
+        # no need to gather the sorted terms and fields row by row.
+        sizes = np.bincount(keys, minlength=len(table.vocabulary) * len(FIELDS))
+        del keys
+        group_keys = np.flatnonzero(sizes)
+        bounds = np.zeros(len(group_keys) + 1, dtype=np.int64)
+        np.cumsum(sizes[group_keys], out=bounds[1:])
+        group_starts = bounds[:-1]
+        refs, weights = table.doc[order], scoring.result()[order]
         del order
-        new_group = np.r_[True, (terms[1:] != terms[:-1]) | (fields[1:] != fields[:-1])] if len(terms) else np.zeros(0, bool)
-        group_starts = np.flatnonzero(new_group)
-        bounds = np.r_[group_starts, len(terms)]
-        gaps = np.diff(refs, prepend=0)
+        gaps = np.empty_like(refs)
+        gaps[:1] = refs[:1]
+        np.subtract(refs[1:], refs[:-1], out=gaps[1:])
         gaps[group_starts] = refs[group_starts]
         writing_weights = threads.submit(ascii_numbers, weights)
         gap_text, gap_starts = ascii_numbers(gaps)
@@ -173,8 +181,8 @@ def _sorted_postings(table: TermTable) -> _SortedPostings:
         weights=weight_text,
         gap_cuts=gap_starts[bounds].tolist(),
         weight_cuts=weight_starts[bounds].tolist(),
-        group_fields=fields[group_starts].tolist(),
-        first_group=np.searchsorted(terms[group_starts], np.arange(len(table.vocabulary) + 1)).tolist(),
+        group_fields=(group_keys % len(FIELDS)).tolist(),
+        first_group=np.searchsorted(group_keys // len(FIELDS), np.arange(len(table.vocabulary) + 1)).tolist(),
     )
 
 
