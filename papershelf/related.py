@@ -58,11 +58,17 @@ def term_counts(table: TermTable) -> sparse.csr_matrix:
     function words left out."""
     is_stop = np.zeros(len(table.vocabulary), dtype=bool)
     is_stop[[number for term, number in table.vocabulary.items() if term in stop_terms()]] = True
-    title = table.field == TITLE
-    rows = (title | (table.field == ABSTRACT)) & ~is_stop[table.term]
-    weight = (np.where(title, 2, 1)[rows] * table.count[rows]).astype(np.float64)
-    shape = (len(table.lengths), len(table.vocabulary))
-    return sparse.csr_matrix((weight, (table.doc[rows], table.term[rows])), shape=shape)
+    rows = ((table.field == TITLE) | (table.field == ABSTRACT)) & ~is_stop[table.term]
+    weight = table.count[rows].astype(np.float64)
+    weight[table.field[rows] == TITLE] *= 2
+    # The table's rows come paper by paper: they are the matrix's rows as they stand (a term
+    # in both title and abstract is two entries of a row, summed).
+    papers = len(table.lengths)
+    row_starts = np.zeros(papers + 1, dtype=np.int64)
+    np.cumsum(np.bincount(table.doc[rows], minlength=papers), out=row_starts[1:])
+    counts = sparse.csr_matrix((weight, table.term[rows], row_starts), shape=(papers, len(table.vocabulary)))
+    counts.sum_duplicates()
+    return counts
 
 
 def tfidf(counts: sparse.csr_matrix) -> sparse.csr_matrix:
