@@ -242,3 +242,26 @@ def test_caches_written_by_other_code_are_made_again(catalog: Path, monkeypatch:
     assert cache.Cache(folder).term_table() is None and len(cache.Cache(folder).parsed()) == 0
     assert run(catalog, "--clean") == 0
     assert cache.Cache(folder).term_table() is not None and len(cache.Cache(folder).parsed()) == 371
+
+
+def test_a_file_checked_once_in_a_run_is_not_checked_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An ingest and the build after it check each content file once (a stat each); a new
+    run checks again, and sees an edit."""
+    from papershelf.cache import FileDigests
+
+    folder = tmp_path / "content"
+    folder.mkdir()
+    for name in ("a.yaml", "b.yaml"):
+        (folder / name).write_text(name, encoding="utf-8")
+    earlier = FileDigests()  # the run before
+    first = earlier.tree(folder)
+    stats: list[str] = []
+    real_stat = os.stat
+    monkeypatch.setattr(os, "stat", lambda path, *args, **kwargs: (stats.append(str(path)) if str(path).endswith(".yaml") else None) or real_stat(path, *args, **kwargs))
+    later = FileDigests(dict(earlier.known))  # the next run knows the files, has checked none
+    assert later.tree(folder) == first and len(stats) == 2
+    stats.clear()
+    assert later.tree(folder) == first and stats == []  # checked in this run: trusted
+    monkeypatch.setattr(os, "stat", real_stat)
+    (folder / "a.yaml").write_text("edited", encoding="utf-8")
+    assert FileDigests(dict(later.known)).tree(folder)["a.yaml"] != first["a.yaml"]
