@@ -29,8 +29,9 @@ _KEY = re.compile(r"^[a-z_]+$")
 # beyond U+FFFF), without line breaks (U+2028 and U+2029 are breaks too) and tabs.
 _UNPRINTABLE = re.compile("[^\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]")
 _NO_PLAIN_FIRST = set("#,[]{}&*!|>'\"%@`")
-_TYPED_FIRST = set(Resolver.yaml_implicit_resolvers)  # None would mean: any character
-assert None not in _TYPED_FIRST
+_TYPED_FIRST = set(Resolver.yaml_implicit_resolvers)
+if None in _TYPED_FIRST:  # a resolver for any first character: the shortcut below would be wrong
+    raise RuntimeError("this PyYAML resolves implicit types by any first character")
 
 
 class Unsupported(Exception):
@@ -42,7 +43,7 @@ def _plain_allowed(text: str) -> bool:
     text without line breaks, and PyYAML's: plain only if it reads back as a string."""
     if text[0] == " " or text[-1] == " " or text[0] in _NO_PLAIN_FIRST:
         return False
-    if text[:3] in ("---", "...") and len(text) >= 3:
+    if text[:3] in ("---", "..."):  # document markers
         return False
     if text[0] in "?:-" and (len(text) == 1 or text[1] == " "):
         return False
@@ -78,7 +79,7 @@ def _folded(written: str, column: int, quoted: bool) -> str:
     return ("\n" + " " * INDENT).join(lines)
 
 
-def scalar(value: Any, column: int, top_level: bool) -> str:
+def _scalar(value: Any, column: int, top_level: bool) -> str:
     """A scalar written from `column` (just after `key: ` or `- `)."""
     if value is None:
         return "null"
@@ -104,7 +105,7 @@ def scalar(value: Any, column: int, top_level: bool) -> str:
 @functools.lru_cache(maxsize=1 << 16, typed=True)  # typed: True is not 1
 def _short_scalar(value: Any, column: int) -> str:
     """A value inside a list: tags, dump names and positions repeat from paper to paper."""
-    return scalar(value, column, top_level=False)
+    return _scalar(value, column, top_level=False)
 
 
 @functools.cache
@@ -121,7 +122,7 @@ def _top_value(key: str, value: Any) -> str:
         return f"{key}:\n" + "".join(_item(item) for item in value)
     if type(value) is dict:
         raise Unsupported
-    return f"{key}: {scalar(value, len(key) + 2, True)}\n"
+    return f"{key}: {_scalar(value, len(key) + 2, True)}\n"
 
 
 def _item(item: Any) -> str:
