@@ -79,7 +79,7 @@ def field_terms(text: str) -> list[str]:
     split without the pattern, several times quicker."""
     lowered = text.lower()
     words = lowered.replace("-", " ").split(" ") if lowered.isascii() and lowered.isprintable() else _SEPARATORS.split(lowered)
-    return [term for term in map(index_term, words) if term]
+    return list(filter(None, map(index_term, words)))  # words that are all punctuation have no term
 
 
 def search_fields(paper: Paper) -> tuple[str, ...]:
