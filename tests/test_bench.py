@@ -32,5 +32,6 @@ def test_bench_at_one_thousand(tmp_path: Path) -> None:
     assert set(clean["build"]["seconds"]) == {"load", "analyse", "related", "index", "plan", "cards", "render", "write"}
     assert added["ingest"]["new"] == 200 and 0 < added["build"]["written"] < added["build"]["files"]
     assert nothing["build"]["nothing_to_do"] and nothing["build"]["written"] == 0
-    first = result["first_search"]
+    first, common = result["first_search"], result["first_search_common"]
     assert first["files"] >= 3 and 0 < first["gzip_bytes"] < 150_000  # the 1,000-paper target
+    assert common["files"] > first["files"] and common["gzip_bytes"] > first["gzip_bytes"]  # two words, bigger shards
