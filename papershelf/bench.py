@@ -156,8 +156,9 @@ def bench_size(count: int, workdir: Path) -> dict:
 
 def first_search_bytes(site: Path, query: str, shown: int = 10) -> dict:
     """What the first search for `query` downloads at most: the manifest, the shards the
-    browser picks for its words, and one document chunk per result shown (an upper bound:
-    results often share chunks). Raw and gzip-compressed, as a static host would serve them."""
+    browser picks for its words, and per result shown one document chunk and one part of
+    the document directory (an upper bound: results often share them). Raw and
+    gzip-compressed, as a static host would serve them."""
     from papershelf.analysis import index_term, normalize_word
 
     manifest_path = next((site / "search").glob("manifest.*.json"))
@@ -169,8 +170,10 @@ def first_search_bytes(site: Path, query: str, shown: int = 10) -> dict:
     words = query.lower().split()
     keys = {key_of(form) for word in words for form in (index_term(word), normalize_word(word))} - {None}
     files = [manifest_path] + [site / manifest["shards"][key] for key in sorted(keys)]
-    count = len(manifest["docs"])
-    files += [site / f"search/d/{number}.{digest}.json" for number, digest in enumerate(manifest["docs"]) if number >= count - shown]
+    parts = manifest["docParts"][-shown:]
+    names = [name for part in manifest["docParts"] for name in json.loads((site / part).read_text())]
+    files += [site / part for part in parts]
+    files += [site / f"search/d/{chunk}.{names[chunk]}.json" for chunk in range(max(0, len(names) - shown), len(names))]
     raw = sum(path.stat().st_size for path in files)
     compressed = sum(len(gzip.compress(path.read_bytes(), 6)) for path in files)
     return {"query": query, "files": len(files), "raw_bytes": raw, "gzip_bytes": compressed}

@@ -3,7 +3,8 @@
 Shards. One lunr index over every abstract grows past what a first search should download,
 so the postings are split by the first two characters of each term, and big shards again
 by longer prefixes: a query loads the manifest, the shard of each of its words, and the
-documents of the results it shows. A shard carries each term's global index and BM25
+documents of the results it shows (in chunks of 8, whose names are listed in parts of 256
+so that the manifest stays small however large the catalog). A shard carries each term's global index and BM25
 weights exactly as lunr.py computes them; the browser scores the documents that can make
 the page shown with lunr.js over those weights, so scores equal the unsplit index's.
 
@@ -34,6 +35,7 @@ from papershelf.catalog import Catalog
 from papershelf.paper import Paper
 
 DOCS_PER_CHUNK = 8
+CHUNKS_PER_PART = 256  # chunk names per part of the document directory
 SHARD_KEY_LENGTH = 2
 SHARD_BYTES = 48_000  # split shards above this size (raw JSON), so a word downloads little
 MAX_KEY_LENGTH = 8
@@ -298,15 +300,22 @@ def search_files(catalog: Catalog, table: TermTable, code: str = "", shards: dic
             result.files[path] = encode
         else:
             path = add(f"d/{start // DOCS_PER_CHUNK}", encode())
-        chunks.append(path.rsplit(".", 2)[1])  # the manifest names a chunk by its digest only
+        chunks.append(path.rsplit(".", 2)[1])  # a chunk is named by its digest only
+    # The chunks' names, in parts: the manifest lists only the parts, so it stays small as
+    # the catalog grows (12,500 chunk names were 60 KB of a first search's download at
+    # 100,000 papers), and a new dump changes the last part only.
+    directory = [add(f"p/{start // CHUNKS_PER_PART}", _json(chunks[start : start + CHUNKS_PER_PART])) for start in range(0, len(chunks), CHUNKS_PER_PART)]
     ref_of = {paper.id: ref for ref, paper in enumerate(papers)}
     tag_refs = [add(f"g/{number}", _json(sorted({ref_of[paper.id] for paper in tag.papers}))) for number, tag in enumerate(catalog.tags)]
     code_refs = add("code", _json([ref for ref, paper in enumerate(papers) if paper.code_links]))
     manifest = {
         "count": len(papers),
         "docsPerChunk": DOCS_PER_CHUNK,
+        "chunksPerPart": CHUNKS_PER_PART,
         "shards": shard_paths,
-        "docs": chunks,  # chunk i is search/d/<i>.<digest>.json: 12,500 paths at 100,000 papers
+        # Chunk i is search/d/<i>.<digest>.json, its digest item i % chunksPerPart of the
+        # part listed at i // chunksPerPart.
+        "docParts": directory,
         "tags": [[tag.name, tag.slug, len(tag.papers), tag_refs[n]] for n, tag in enumerate(catalog.tags)],
         "code": code_refs,
     }

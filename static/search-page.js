@@ -69,6 +69,14 @@
     )
   }
 
+  /* A document chunk: its name is in a part of the document directory. */
+  function loadChunk(chunk) {
+    var part = Math.floor(chunk / manifest.chunksPerPart)
+    return fetchJSON(manifest.docParts[part]).then(function (names) {
+      return fetchJSON("search/d/" + chunk + "." + names[chunk % manifest.chunksPerPart] + ".json")
+    })
+  }
+
   function loadDocs(refs) {
     var chunks = Object.create(null)
     refs.forEach(function (ref) {
@@ -76,7 +84,7 @@
     })
     return Promise.all(
       Object.keys(chunks).map(function (chunk) {
-        return fetchJSON("search/d/" + chunk + "." + manifest.docs[chunk] + ".json").then(function (docs) {
+        return loadChunk(Number(chunk)).then(function (docs) {
           return [Number(chunk), docs]
         })
       })

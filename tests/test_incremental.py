@@ -89,10 +89,11 @@ def test_hand_edit_rebuilds_only_that_paper_and_its_dependents(catalog: Path, tm
     assert run(catalog, "build") == 0
     touched = changed(before, stats(catalog / "site"))
     # Search names a document chunk by the versions of its papers: the paper's chunk gets a
-    # new name, so the manifest and the search page that names it change with it.
+    # new name, so the part of the chunk directory that lists it, the manifest that names
+    # that part and the search page that names the manifest change with it.
     search = {path for path in touched if path.startswith("search/")}
     assert touched - search == {f"papers/{Q_VLM}.html"}
-    assert {path.split(".")[0] for path in search} == {"search/index", "search/manifest", "search/d/8"}
+    assert {path.split(".")[0] for path in search} == {"search/index", "search/manifest", "search/p/0", "search/d/8"}
     assert "<em>second</em>" in (catalog / "site" / "papers" / f"{Q_VLM}.html").read_text()
 
     before = stats(catalog / "site")
