@@ -62,11 +62,16 @@ class LunrJsStemmer(PorterStemmer):
 _stemmer = LunrJsStemmer()
 
 
+# lunr reads `*` in a query term as "any letters": inside a word (O(n*d)) it is a character,
+# so terms hold U+2217 (asterisk operator) instead; search-core.js does the same.
+_LITERAL_STAR = str.maketrans("*", "\u2217")
+
+
 @cache  # a catalog has a few hundred thousand distinct words, each met many times
 def index_term(word: str) -> str:
     """The term a (lower-cased) word is indexed under; '' for a word with no letter or digit."""
     normalized = normalize_word(word)
-    return _stemmer.stem(normalized) if normalized else ""
+    return _stemmer.stem(normalized).translate(_LITERAL_STAR) if normalized else ""
 
 
 # lunr.py's tokenizer splits on these characters, after lower-casing.

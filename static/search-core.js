@@ -45,14 +45,21 @@
     return lunr.stemmer(new lunr.Token(word)).toString()
   }
 
+  /* lunr reads `*` in a query term as "any letters": inside a word (O(n*d)) it is a
+   * character, so terms hold U+2217 (asterisk operator) instead, as the index does. */
+  function literalStars(text) {
+    return text.replace(/\*/g, "\u2217")
+  }
+
   /* The words of a text as the index knows them: [{word, term}], in order, deduplicated. */
   function analyze(text) {
     var seen = Object.create(null)
     var words = []
     lunr.tokenizer(String(text)).forEach(function (token) {
-      var word = normalizeWord(token.toString())
-      if (!word) return
-      var term = stem(word)
+      var normalized = normalizeWord(token.toString())
+      if (!normalized) return
+      var word = literalStars(normalized)
+      var term = literalStars(stem(normalized))
       if (seen[term + " " + word]) return
       seen[term + " " + word] = true
       words.push({ word: word, term: term })

@@ -139,3 +139,28 @@ def test_document_chunks_are_named_by_what_they_are_made_from(built_site: Path) 
     unknown = chunks(search_files(catalog, catalog_table(papers, ["" for _ in papers], None), "code-1"))
     assert all(isinstance(data, bytes) for data in unknown.values())
     assert sorted(data for data in unknown.values()) == sorted(data() for data in first.values())
+
+def test_a_star_inside_a_word_is_a_character_not_a_wildcard(catalog: Path, tmp_path: Path) -> None:
+    """lunr reads `*` in a term as "any letters"; in words like O(n*d) it is just a
+    character, in the split index as in the unsplit one."""
+    from papershelf.bench import dump_text
+    from tests.conftest import run
+
+    papers = [
+        ("Attention in O(n*d) Time", "We bring attention down to O(n*d) cost for long inputs."),
+        ("Scaling in O(nd) Memory", "Our method keeps memory at O(nd) while training."),
+        ("Linear Cost in O(n^2d) Form", "A bound of O(n^2d) holds for the dense layer."),
+    ]
+    (catalog / "dumps" / "009_star.txt").write_text(dump_text(papers, "A", "Jan 9"), encoding="utf-8")
+    assert run(catalog) == 0
+    all_papers, words = catalog_words(catalog)
+    assert index_term("o(n*d") != index_term("o(nd")
+    (tmp_path / "unsplit.json").write_text(json.dumps(build_index(all_papers).serialize()))
+    (tmp_path / "queries.json").write_text(json.dumps(["O(n*d)", "O(nd)", "n*d", "O(n*d) time"]))
+    report = node("compare", str(catalog / "site"), str(tmp_path / "unsplit.json"), str(tmp_path / "queries.json"))
+    assert report["differences"] == []
+    star = next(ref for ref, paper in enumerate(all_papers) if paper.title.startswith("Attention in O(n*d)"))
+    (tmp_path / "words.json").write_text(json.dumps({"O(n*d)": [star]}))
+    assert node("vocabulary", str(catalog / "site"), str(tmp_path / "words.json"))["failed"] == 0
+    found = node("whole", str(catalog / "site"), str(tmp_path / "unsplit.json"), "O(n*d)")["refs"]
+    assert star in found and len(found) < 3  # not every O(n…d) paper
