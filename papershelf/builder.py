@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Callable
 
 import jinja2
 
-from papershelf.cache import Cache, FileDigests, code_digests, sha256
+from papershelf.cache import Cache, FileDigests, code_digests, code_version, sha256
 from papershelf.catalog import Catalog, build_catalog
 from papershelf.config import Settings
 from papershelf.errors import PapershelfError
@@ -34,7 +34,7 @@ from papershelf.memory import collector_paused
 from papershelf.output import StagedSite
 from papershelf.pages import Page, content_page_slug, paper_path, plan_site, stable_parts
 from papershelf.paper import Paper
-from papershelf.parallel import in_background, map_slices
+from papershelf.parallel import in_background, map_each, map_slices
 from papershelf.render import Assets, make_environment, render_page
 from papershelf.store import Store, load_store
 
@@ -194,12 +194,7 @@ FINGERPRINTS_PARALLEL_FROM = 4000
 def fingerprints(outputs: dict[str, Output], fingerprinter: Fingerprinter) -> dict[str, str]:
     """Output path -> the fingerprint of its inputs."""
     paths = list(outputs)
-
-    def fingerprint(start: int, stop: int) -> list[str]:
-        return [fingerprinter.of(*outputs[path].inputs) for path in paths[start:stop]]
-
-    found = [value for _, part in map_slices(fingerprint, len(paths), FINGERPRINTS_PARALLEL_FROM) for value in part]
-    return dict(zip(paths, found))
+    return dict(zip(paths, map_each(lambda path: fingerprinter.of(*outputs[path].inputs), paths, FINGERPRINTS_PARALLEL_FROM)))
 
 
 def site_environment(settings: Settings, catalog: Catalog, assets: Assets) -> jinja2.Environment:
@@ -320,8 +315,7 @@ def build(
     with in_background(lambda: index_shards(table)) as shards:
         related = compute_related(papers, table, settings.site.related_count)
         lap("related")
-        code = sha256(json.dumps(code_digests()).encode("utf-8"))
-        search = search_files(catalog, table, code, shards())
+        search = search_files(catalog, table, code_version(), shards())
     lap("index")
     pages = plan_site(catalog, related, content_pages, settings.site.papers_per_page, search.manifest_path)
     assets = collect_assets(settings)

@@ -44,11 +44,16 @@ def code_digests() -> dict[str, str]:
 
 
 @functools.cache
+def code_version() -> str:
+    """One digest of all of Papershelf's modules."""
+    return sha256(json.dumps(code_digests()).encode("utf-8"))
+
+
 def pickle_header() -> tuple:
     """What a pickled cache file starts with. It names the code that wrote it: parsed papers
     and analysed terms are only as good as the code that made them, so a new version of
     Papershelf (a git pull, or a CI cache restored after a code change) starts them over."""
-    return ("papershelf pickle log", 1, sha256(json.dumps(code_digests()).encode("utf-8")))
+    return ("papershelf pickle log", 1, code_version())
 
 
 def walk_files(folder: Path, hidden: bool = False) -> Iterator[os.DirEntry]:

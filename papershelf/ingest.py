@@ -17,7 +17,7 @@ from papershelf.errors import PapershelfError
 from papershelf.links import find_links
 from papershelf.memory import collector_paused
 from papershelf.paper import Link, Paper, Source, paper_id, short_name, title_slug, unique_slug
-from papershelf.parallel import map_slices
+from papershelf.parallel import map_each
 from papershelf.store import PAPERS_DIR, DumpRecord, Store, load_ledger, load_store, save_store
 from papershelf.tagging import Tagger, merge_tags
 
@@ -133,11 +133,7 @@ PARALLEL_DUMPS_FROM = 8
 
 def retag(papers: list[Paper], tagger: Tagger) -> None:
     """Apply the tag rules to papers, keeping hand edits."""
-
-    def tags_of(start: int, stop: int) -> list[list[str]]:
-        return [tagger.tags_for(paper.title, paper.abstract) for paper in papers[start:stop]]
-
-    found = [tags for _, part in map_slices(tags_of, len(papers), PARALLEL_FROM) for tags in part]
+    found = map_each(lambda paper: tagger.tags_for(paper.title, paper.abstract), papers, PARALLEL_FROM)
     for paper, new_auto in zip(papers, found):
         paper.tags = merge_tags(paper.tags, paper.auto_tags, new_auto)
         paper.auto_tags = new_auto
@@ -177,20 +173,17 @@ def ingest(store: Store, dumps: list[ParsedDump], tagger: Tagger, retag_all: boo
     return report, changed
 
 
-def read_dumps(paths: list[Path]) -> list[ParsedDump | str]:
+def _parse_or_refuse(path: Path) -> ParsedDump | PapershelfError:
+    try:
+        return parse_dump_file(path)
+    except PapershelfError as error:
+        return error
+
+
+def read_dumps(paths: list[Path]) -> list[ParsedDump | PapershelfError]:
     """Parse dump files (on every core when there are many): each gives its parse, or the
     error that refuses it."""
-
-    def parse(start: int, stop: int) -> list[ParsedDump | str]:
-        results: list[ParsedDump | str] = []
-        for path in paths[start:stop]:
-            try:
-                results.append(parse_dump_file(path))
-            except PapershelfError as error:
-                results.append(str(error))
-        return results
-
-    return [result for _, part in map_slices(parse, len(paths), PARALLEL_DUMPS_FROM) for result in part]
+    return map_each(_parse_or_refuse, paths, PARALLEL_DUMPS_FROM)
 
 
 def dump_paths(dumps_dir: Path) -> list[Path]:
@@ -221,8 +214,8 @@ def run_ingest(
             report.errors.append(f"{path}: cannot read: {error.strerror}")
     dumps: list[ParsedDump] = []
     for result in read_dumps(to_read):
-        if isinstance(result, str):
-            report.errors.append(result)
+        if isinstance(result, PapershelfError):
+            report.errors.append(str(result))
         else:
             dumps.append(result)
     if cache is not None:

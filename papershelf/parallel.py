@@ -10,9 +10,10 @@ import multiprocessing
 import os
 from contextlib import contextmanager, nullcontext
 from multiprocessing.pool import Pool
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any, Callable, Iterator, Sequence, TypeVar
 
 R = TypeVar("R")
+T = TypeVar("T")
 
 
 @contextmanager
@@ -107,3 +108,13 @@ def map_slices(
     finally:
         _work = None
     return sorted(results.items())
+
+
+def map_each(function: Callable[[T], R], items: Sequence[T], parallel_from: int, slices_per_worker: int = 4) -> list[R]:
+    """`function` of each item, in order, on every core from `parallel_from` items (see
+    map_slices: `function` may be a closure over anything the parent holds)."""
+
+    def work(start: int, stop: int) -> list[R]:
+        return [function(item) for item in items[start:stop]]
+
+    return [result for _, part in map_slices(work, len(items), parallel_from, slices_per_worker) for result in part]

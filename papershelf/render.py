@@ -14,7 +14,7 @@ from markupsafe import Markup
 from papershelf.config import SiteSettings
 from papershelf.markup import linkify, render_markdown
 from papershelf.pages import paper_path
-from papershelf.parallel import map_slices
+from papershelf.parallel import map_each
 
 @dataclass(frozen=True)
 class Assets:
@@ -65,11 +65,7 @@ class MacroOnce:
     def prepare(self, calls: list[tuple]) -> None:
         """Render these calls on every core, before the workers that render pages fork:
         each of them would otherwise render most of them itself."""
-
-        def render(start: int, stop: int) -> list[str]:
-            return [str(self._render(*args)) for args in calls[start:stop]]
-
-        done = [html for _, part in map_slices(render, len(calls), self.PARALLEL_FROM) for html in part]
+        done = map_each(lambda args: str(self._render(*args)), calls, self.PARALLEL_FROM)
         for args, html in zip(calls, done):
             self.made[self.key(*args)] = Markup(html)
 

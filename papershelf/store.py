@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from papershelf.cache import Cache, FileDigests, sha256
 from papershelf.errors import PapershelfError
 from papershelf.paper import Paper
-from papershelf.parallel import map_slices
+from papershelf.parallel import map_each
 from papershelf.yamlio import load_yaml, parse_yaml, to_yaml, write_atomic
 
 PAPERS_DIR = "papers"
@@ -104,13 +104,6 @@ def _read_paper(path: Path, cache: Cache | None) -> tuple[Paper | None, str, os.
 PARSE_PARALLEL_FROM = 2000
 
 
-def _read_papers(paths: list[Path], cache: Cache | None) -> list[tuple[Paper | None, str, os.stat_result] | PapershelfError]:
-    def read(start: int, stop: int) -> list[tuple[Paper | None, str, os.stat_result] | PapershelfError]:
-        return [_read_paper(path, cache) for path in paths[start:stop]]
-
-    return [result for _, part in map_slices(read, len(paths), PARSE_PARALLEL_FROM, slices_per_worker=8) for result in part]
-
-
 def paper_files(folder: Path) -> list[Path]:
     """The paper files of the store, in name order (os.scandir: at 100,000 files, globbing
     and sorting Path objects costs a second)."""
@@ -135,7 +128,7 @@ def load_store(root: Path, cache: Cache | None = None, digests: FileDigests | No
             if known is not None:
                 loaded[path] = known
     to_read = [path for path in paths if path not in loaded]
-    for path, result in zip(to_read, _read_papers(to_read, cache)):
+    for path, result in zip(to_read, map_each(lambda path: _read_paper(path, cache), to_read, PARSE_PARALLEL_FROM, slices_per_worker=8)):
         if isinstance(result, PapershelfError):
             raise result
         parsed, digest, stat = result
@@ -210,11 +203,7 @@ def save_store(store: Store, changed: set[str] | None = None, cache: Cache | Non
     if first:
         shutil.rmtree(target, ignore_errors=True)  # what an interrupted first write left
     target.mkdir(parents=True, exist_ok=True)
-
-    def write(start: int, stop: int) -> list[tuple[str, os.stat_result] | None]:
-        return [_write_paper(target / f"{paper.slug}.yaml", paper, first) for paper in papers[start:stop]]
-
-    results = [result for _, part in map_slices(write, len(papers), PARALLEL_FROM, slices_per_worker=8) for result in part]
+    results = map_each(lambda paper: _write_paper(target / f"{paper.slug}.yaml", paper, first), papers, PARALLEL_FROM, slices_per_worker=8)
     if first:
         target.rename(folder)
     written = sum(result is not None for result in results)

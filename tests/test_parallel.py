@@ -9,7 +9,7 @@ import time
 import pytest
 
 from papershelf.errors import PapershelfError
-from papershelf.parallel import in_background, map_slices
+from papershelf.parallel import in_background, map_each, map_slices
 
 
 def test_slices_cover_the_items_in_order_on_every_core() -> None:
@@ -24,6 +24,15 @@ def test_slices_cover_the_items_in_order_on_every_core() -> None:
     assert [start for start, _ in parts] == sorted(start for start, _ in parts)
     assert parent not in {pid for _, (pid, _) in parts}  # done by workers
     assert {pid for _, (pid, _) in map_slices(work, len(items), parallel_from=5000)} == {parent}
+
+
+def test_each_item_is_mapped_in_order_on_every_core() -> None:
+    parent = os.getpid()
+    items = [f"item {n}" for n in range(500)]
+    mapped = map_each(lambda item: (os.getpid(), item.upper()), items, parallel_from=10)
+    assert [value for _, value in mapped] == [item.upper() for item in items]
+    assert parent not in {pid for pid, _ in mapped}
+    assert map_each(len, items, parallel_from=1000) == [len(item) for item in items]
 
 
 def test_background_work_runs_in_another_process_beside_the_block() -> None:
