@@ -52,14 +52,14 @@ class MacroOnce:
         self.key = key
         self.made: dict[Hashable, Markup] = {}
 
-    def _render(self, *args: Any) -> Markup:
-        return getattr(self.env.get_template("_macros.html").module, self.macro)(*args)
+    def _render(self, *args: Any, **kwargs: Any) -> Markup:
+        return getattr(self.env.get_template("_macros.html").module, self.macro)(*args, **kwargs)
 
-    def __call__(self, *args: Any) -> Markup:
-        key = self.key(*args)
+    def __call__(self, *args: Any, **kwargs: Any) -> Markup:
+        key = self.key(*args, **kwargs)
         html = self.made.get(key)
         if html is None:
-            html = self.made[key] = self._render(*args)
+            html = self.made[key] = self._render(*args, **kwargs)
         return html
 
     def prepare(self, calls: list[tuple]) -> None:
@@ -96,8 +96,9 @@ def make_environment(templates_dir: Path, site: SiteSettings, assets: Assets, bu
     env.globals.update(site=site, url=url, absolute_url=absolute_url, asset=asset, paper_url=paper_url, paper_path=paper_path, build_time=build_time)
     env.globals["card"] = MacroOnce(env, "paper_card", lambda paper, heading="h2", new=False: (paper.id, heading, bool(new)))
     env.globals["tag_links"] = MacroOnce(env, "tag_list", lambda tags, label="Tags": (tuple(tags), label))
-    for shared in ("site_head", "site_header", "header_search", "site_footer"):  # the same on every page
+    for shared in ("site_head", "site_footer"):  # the same on every page
         env.globals[shared] = MacroOnce(env, shared, lambda: ())
+    env.globals["site_header"] = MacroOnce(env, "site_header", lambda search=True: (bool(search),))
     env.filters.update(linkify=linkify, markdown=render_markdown, excerpt=excerpt)
     return env
 

@@ -4,9 +4,10 @@ Shards. One lunr index over every abstract grows past what a first search should
 so the postings are split by the first two characters of each term, and big shards again
 by longer prefixes: a query loads the manifest, the shard of each of its words, and the
 documents of the results it shows (in chunks of 8, whose names are listed in parts of 256
-so that the manifest stays small however large the catalog). A shard carries each term's global index and BM25
-weights exactly as lunr.py computes them; the browser scores the documents that can make
-the page shown with lunr.js over those weights, so scores equal the unsplit index's.
+so that the manifest stays small however large the catalog). A shard carries each term's
+global index and BM25 weights exactly as lunr.py computes them; the browser scores the
+documents that can make the page shown with lunr.js over those weights, so scores equal
+the unsplit index's.
 
 Words are analysed in `analysis.py`; here the catalog-wide part of lunr's builder (BM25 over
 every paper's term counts) is done with array arithmetic instead of lunr.py's per-token

@@ -375,6 +375,15 @@
     this.estimate = estimate
     this.best = [] // the best results so far, exactly as the whole index ranks them
     this.scored = 0 // documents lunr.js scored for them
+    var termsByKey = (this.termsByKey = Object.create(null)) // the query's terms in each shard
+    words.forEach(function (groups) {
+      Object.keys(groups).forEach(function (key) {
+        var terms = (termsByKey[key] = termsByKey[key] || [])
+        groups[key].forEach(function (pair) {
+          if (terms.indexOf(pair[0]) === -1) terms.push(pair[0])
+        })
+      })
+    })
   }
 
   /* The `count` best results, best first: the same results, scores and order as the
@@ -408,15 +417,7 @@
       }
     })
     this.scored = scored
-    var termsByKey = Object.create(null)
-    this.words.forEach(function (groups) {
-      Object.keys(groups).forEach(function (key) {
-        var terms = (termsByKey[key] = termsByKey[key] || [])
-        groups[key].forEach(function (pair) {
-          if (terms.indexOf(pair[0]) === -1) terms.push(pair[0])
-        })
-      })
-    })
+    var termsByKey = this.termsByKey
     var source = this.source
     var indexes = Object.create(null)
     var ranked = rank(this.words, function (key) {
