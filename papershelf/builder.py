@@ -312,7 +312,12 @@ def build(
     lap("analyse")
     # The search index and the related papers both read the term table alone: the index
     # is made in a forked worker while this process finds related papers.
-    with in_background(lambda: index_shards(table)) as shards:
+    def make_index() -> dict[str, bytes]:
+        shards, gaps = index_shards(table, None if clean else cache.ref_gaps())
+        cache.save_ref_gaps(gaps)
+        return shards
+
+    with in_background(make_index) as shards:
         related = compute_related(papers, table, settings.site.related_count)
         lap("related")
         search = search_files(catalog, table, code_version(), shards())

@@ -6,7 +6,8 @@
 - parsed papers keyed by the digest of their YAML text, so unchanged files are not parsed
   again (an append-only log: adding 200 papers appends 200 entries);
 - the last build's term table (every paper's analysed words, keyed by the same digests),
-  so that only new and changed papers are analysed;
+  so that only new and changed papers are analysed, and its postings' ref gaps, so that
+  a build that appends papers does not sort every posting again;
 - the build state: a digest of all inputs, and the fingerprint of every output file; while
   a build moves new files into the site, the list of those files ("pending").
 
@@ -243,15 +244,31 @@ class Cache:
 
     def term_table(self) -> Any:
         """The last build's term table (see analysis.catalog_table), or None."""
+        return self._read_pickled(self.term_table_path)
+
+    @staticmethod
+    def _read_pickled(path: Path) -> Any:
+        """What `write_pickled` wrote, or None if missing, damaged or written by other code."""
         try:
-            with self.term_table_path.open("rb") as handle:
-                header, table = pickle.load(handle), pickle.load(handle)
-            return table if header == pickle_header() else None
+            with path.open("rb") as handle:
+                header, value = pickle.load(handle), pickle.load(handle)
+            return value if header == pickle_header() else None
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
             return None
 
     def save_term_table(self, table: Any) -> None:
         write_pickled(self.term_table_path, table)
+
+    @property
+    def ref_gaps_path(self) -> Path:
+        return self.folder / "ref-gaps.pickle"
+
+    def ref_gaps(self) -> Any:
+        """The last build's postings' ref gaps (see search_index.RefGaps), or None."""
+        return self._read_pickled(self.ref_gaps_path)
+
+    def save_ref_gaps(self, gaps: Any) -> None:
+        write_pickled(self.ref_gaps_path, gaps)
 
 
 def write_pickled(path: Path, value: Any) -> None:

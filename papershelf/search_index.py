@@ -132,7 +132,94 @@ def ascii_numbers(values: np.ndarray) -> tuple[bytes, np.ndarray]:
 
 
 @dataclass
-class _SortedPostings:
+class RefGaps:
+    """The table's rows in (term, field, ref) order, and their refs as gaps from the previous
+    ref of their (term, field) group, as text. None of it depends on the size of the catalog
+    (the BM25 weights do): a build that appends papers inserts the new rows at the end of
+    their groups (`grown_ref_gaps`) instead of sorting ten million rows again, so it is kept
+    between builds. Groups are numbered by key, term number × len(FIELDS) + field."""
+
+    keys: list[str]  # the keys of the table it was made from (see TermTable.keys)
+    order: np.ndarray  # int32: the table's rows in (term, field, ref) order
+    row_ends: np.ndarray  # int64 per group key: where its rows end in `order` (cumulative)
+    text: bytes  # every row's gap in that order, each number followed by a comma
+    text_ends: np.ndarray  # int64 per group key: where its gaps end in `text` (cumulative)
+    last_ref: np.ndarray  # int32 per group key: its last ref, -1 for an empty group
+
+
+def _group_keys(table: TermTable, rows: slice) -> np.ndarray:
+    return table.term[rows].astype(np.int64) * len(FIELDS) + table.field[rows]
+
+
+def _gaps(refs: np.ndarray, first_in_group: np.ndarray, previous_ref: np.ndarray) -> np.ndarray:
+    """Each ref minus the one before it in its group; a group's first ref minus
+    `previous_ref` (-1: nothing before it, the ref itself)."""
+    before = np.empty_like(refs)
+    before[1:] = refs[:-1]
+    before[first_in_group] = previous_ref
+    return np.where(before >= 0, refs - before, refs)
+
+
+def _starts_of_groups(sorted_keys: np.ndarray) -> np.ndarray:
+    first = np.ones(len(sorted_keys), dtype=bool)
+    first[1:] = sorted_keys[1:] != sorted_keys[:-1]
+    return first
+
+
+def ref_gaps(table: TermTable) -> RefGaps:
+    """The ref gaps of a whole table, sorting every row."""
+    keys = _group_keys(table, slice(None))
+    order = np.argsort(keys, kind="stable").astype(np.int32)
+    sorted_keys, refs = keys[order], table.doc[order].astype(np.int64)
+    del keys
+    first = _starts_of_groups(sorted_keys)
+    text, starts = ascii_numbers(_gaps(refs, first, np.full(int(first.sum()), -1, dtype=np.int64)))
+    groups = len(table.vocabulary) * len(FIELDS)
+    row_ends = np.cumsum(np.bincount(sorted_keys, minlength=groups))
+    last_ref = np.full(groups, -1, dtype=np.int32)
+    filled = np.flatnonzero(np.diff(row_ends, prepend=0))
+    last_ref[filled] = refs[row_ends[filled] - 1]
+    return RefGaps(list(table.keys), order, row_ends, text, starts[row_ends], last_ref)
+
+
+def grown_ref_gaps(previous: RefGaps, table: TermTable) -> RefGaps:
+    """The ref gaps of `table`, whose first papers are `previous`'s (same keys, so the same
+    rows and term numbers): the rows of the papers after them go at the end of their
+    groups, their refs being larger than any before."""
+    kept = len(previous.order)
+    groups, old_groups = len(table.vocabulary) * len(FIELDS), len(previous.row_ends)
+
+    def extended(values: np.ndarray, fill: int) -> np.ndarray:
+        return np.concatenate([values, np.full(groups - old_groups, fill, dtype=values.dtype)])
+
+    keys = _group_keys(table, slice(kept, None))
+    by_group = np.argsort(keys, kind="stable")
+    keys, rows = keys[by_group], (by_group + kept).astype(np.int32)
+    refs = table.doc[rows].astype(np.int64)
+    first = _starts_of_groups(keys)
+    last_ref = extended(previous.last_ref, -1)
+    text, starts = ascii_numbers(_gaps(refs, first, last_ref[keys[first]].astype(np.int64)))
+    row_ends, text_ends = extended(previous.row_ends, kept), extended(previous.text_ends, len(previous.text))
+    order = np.insert(previous.order, row_ends[keys], rows)
+    lengths = np.diff(starts)
+    joined = np.insert(np.frombuffer(previous.text, dtype=np.uint8), np.repeat(text_ends[keys], lengths), np.frombuffer(text, dtype=np.uint8))
+    row_ends = row_ends + np.cumsum(np.bincount(keys, minlength=groups))
+    text_ends = text_ends + np.cumsum(np.bincount(keys, weights=lengths, minlength=groups).astype(np.int64))
+    last = np.flatnonzero(np.append(keys[1:] != keys[:-1], True)) if len(keys) else np.zeros(0, dtype=np.int64)
+    last_ref[keys[last]] = refs[last]
+    return RefGaps(list(table.keys), order, row_ends, joined.tobytes(), text_ends, last_ref)
+
+
+def table_ref_gaps(table: TermTable, previous: RefGaps | None) -> RefGaps:
+    """The ref gaps of `table`, grown from `previous` when the table starts with its papers."""
+    if previous is not None and previous.keys and all(previous.keys) and table.keys[: len(previous.keys)] == previous.keys:
+        if len(previous.row_ends) <= len(table.vocabulary) * len(FIELDS) and len(previous.order) <= len(table.term):
+            return grown_ref_gaps(previous, table)
+    return ref_gaps(table)
+
+
+@dataclass
+class SortedPostings:
     """The table's rows ordered by term, then field, then ref, as text: each (term, field)
     group's ref gaps and weights are a stretch of `gaps` and `weights`."""
 
@@ -154,46 +241,30 @@ class _SortedPostings:
         return b"[%s,%d,[%s]]" % (_json(self.names[number]), number, b",".join(fields))
 
 
-def _sorted_postings(table: TermTable) -> _SortedPostings:
-    # numpy lets go of the interpreter in its loops: independent steps run on two threads.
-    with ThreadPoolExecutor(2) as threads:
-        scoring = threads.submit(bm25_thousandths, table)
-        key_type = np.int32 if len(table.vocabulary) * len(FIELDS) < 2**31 else np.int64  # half the memory, quicker
-        keys = table.term.astype(key_type) * len(FIELDS) + table.field
-        order = np.argsort(keys, kind="stable")
-        # The groups (term, field) in order and their sizes come from counting the keys:
-        # no need to gather the sorted terms and fields row by row.
-        sizes = np.bincount(keys, minlength=len(table.vocabulary) * len(FIELDS))
-        del keys
-        group_keys = np.flatnonzero(sizes)
-        bounds = np.zeros(len(group_keys) + 1, dtype=np.int64)
-        np.cumsum(sizes[group_keys], out=bounds[1:])
-        group_starts = bounds[:-1]
-        refs, weights = table.doc[order], scoring.result()[order]
-        del order
-        gaps = np.empty_like(refs)
-        gaps[:1] = refs[:1]
-        np.subtract(refs[1:], refs[:-1], out=gaps[1:])
-        gaps[group_starts] = refs[group_starts]
-        writing_weights = threads.submit(ascii_numbers, weights)
-        gap_text, gap_starts = ascii_numbers(gaps)
-        weight_text, weight_starts = writing_weights.result()
-    return _SortedPostings(
+def sorted_postings(table: TermTable, previous: RefGaps | None = None) -> tuple[SortedPostings, RefGaps]:
+    """The table's postings as text, and their ref gaps (grown from `previous` when it can)."""
+    # numpy lets go of the interpreter in its loops: the weights are scored on a second thread.
+    with ThreadPoolExecutor(1) as thread:
+        scoring = thread.submit(bm25_thousandths, table)
+        gaps = table_ref_gaps(table, previous)
+        weight_text, weight_starts = ascii_numbers(scoring.result()[gaps.order])
+    filled = np.flatnonzero(np.diff(gaps.row_ends, prepend=0))  # the groups that have rows
+    postings = SortedPostings(
         names=list(table.vocabulary),
-        gaps=gap_text,
+        gaps=gaps.text,
         weights=weight_text,
-        gap_cuts=gap_starts[bounds].tolist(),
-        weight_cuts=weight_starts[bounds].tolist(),
-        group_fields=(group_keys % len(FIELDS)).tolist(),
-        first_group=np.searchsorted(group_keys // len(FIELDS), np.arange(len(table.vocabulary) + 1)).tolist(),
+        gap_cuts=np.concatenate([[0], gaps.text_ends[filled]]).tolist(),
+        weight_cuts=weight_starts[np.concatenate([[0], gaps.row_ends[filled]])].tolist(),
+        group_fields=(filled % len(FIELDS)).tolist(),
+        first_group=np.searchsorted(filled // len(FIELDS), np.arange(len(table.vocabulary) + 1)).tolist(),
     )
+    return postings, gaps
 
 
-def term_entries(table: TermTable) -> list[tuple[str, bytes]]:
+def term_entries(postings: SortedPostings) -> list[tuple[str, bytes]]:
     """Every term in alphabetical order with its entry, as JSON: `[term, term index, [[field,
     ref gaps, weights in thousandths], …]]`, refs (positions in the table) as gaps from the
     previous ref, about half the bytes. The term index is lunr's: order of first appearance."""
-    postings = _sorted_postings(table)
     numbers = sorted(range(len(postings.names)), key=postings.names.__getitem__)
     return [(postings.names[number], postings.entry(number)) for number in numbers]
 
@@ -263,9 +334,11 @@ def _doc(paper: Paper, tag_number: dict[str, int]) -> dict:
     }
 
 
-def index_shards(table: TermTable) -> dict[str, bytes]:
-    """Shard key -> shard file, for the papers of `table`."""
-    return shards_of(term_entries(table))
+def index_shards(table: TermTable, previous: RefGaps | None = None) -> tuple[dict[str, bytes], RefGaps]:
+    """Shard key -> shard file, for the papers of `table`; and the ref gaps, for the next
+    build to grow (`previous`: the last build's)."""
+    postings, gaps = sorted_postings(table, previous)
+    return shards_of(term_entries(postings)), gaps
 
 
 def search_files(catalog: Catalog, table: TermTable, code: str = "", shards: dict[str, bytes] | None = None) -> SearchFiles:
@@ -284,7 +357,7 @@ def search_files(catalog: Catalog, table: TermTable, code: str = "", shards: dic
         return path
 
     papers = search_order(catalog.papers)
-    shard_files = shards if shards is not None else index_shards(table)
+    shard_files = shards if shards is not None else index_shards(table)[0]
     shard_paths = {key: add(f"t/{key.encode('utf-8').hex()}", data) for key, data in shard_files.items()}
     tag_number = {tag.name: number for number, tag in enumerate(catalog.tags)}
     layout = json.dumps([code, DOCS_PER_CHUNK, list(tag_number)])

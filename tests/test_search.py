@@ -11,12 +11,13 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from papershelf.builder import load_catalog
 from papershelf.config import load_config
 from papershelf.analysis import FIELD_NAMES, analyze, index_term, normalize_word, term_table
-from papershelf.search_index import build_index, search_order, term_entries
+from papershelf.search_index import build_index, search_order, sorted_postings, term_entries
 
 CHECK = Path(__file__).resolve().parent / "js" / "search_check.js"
 
@@ -52,7 +53,7 @@ def test_word_analysis() -> None:
 def test_fast_postings_equal_lunr_py_builder(built_site: Path) -> None:
     papers, _ = catalog_words(built_site)
     reference = build_index(papers)
-    entries = [json.loads(entry) for _, entry in term_entries(term_table([analyze(paper) for paper in papers]))]
+    entries = [json.loads(entry) for _, entry in term_entries(sorted_postings(term_table([analyze(paper) for paper in papers]))[0])]
     assert {term: index for term, index, _ in entries} == {term: posting["_index"] for term, posting in reference.inverted_index.items()}
     expected = {}
     for field_ref, vector in reference.field_vectors.items():
@@ -66,6 +67,32 @@ def test_fast_postings_equal_lunr_py_builder(built_site: Path) -> None:
         for ref, weight in zip(itertools.accumulate(gaps), values)
     }
     assert len(weights) > 40000 and weights == expected
+
+
+
+def test_postings_grown_from_the_last_build_equal_postings_sorted_afresh(built_site: Path) -> None:
+    from papershelf.analysis import catalog_table
+    from papershelf.search_index import grown_ref_gaps, ref_gaps, table_ref_gaps
+
+    papers, _ = catalog_words(built_site)
+    keys = [f"v1-{paper.id}" for paper in papers]
+    first = catalog_table(papers[:200], keys[:200], None)
+    middle = catalog_table(papers[:201], keys[:201], first)  # one paper more: a few groups grow
+    grown = catalog_table(papers, keys, middle)  # many more: new terms, new fields of old terms
+    assert len(grown.vocabulary) > len(first.vocabulary) + 1000
+    twice = grown_ref_gaps(grown_ref_gaps(ref_gaps(first), middle), grown)
+    fresh = ref_gaps(grown)
+    for name in ("order", "row_ends", "text_ends", "last_ref"):
+        assert np.array_equal(getattr(twice, name), getattr(fresh, name)), name
+    assert twice.text == fresh.text and twice.keys == fresh.keys == keys
+    same = grown_ref_gaps(fresh, grown)  # nothing appended
+    assert same.text == fresh.text and np.array_equal(same.order, fresh.order)
+    postings, _ = sorted_postings(grown, ref_gaps(first))
+    assert term_entries(postings) == term_entries(sorted_postings(grown)[0])
+    # Reused only for a table that starts with the same papers in the same versions.
+    edited = catalog_table(papers, ["v2-edited"] + keys[1:], grown)
+    assert table_ref_gaps(edited, ref_gaps(first)).keys == edited.keys
+    assert np.array_equal(table_ref_gaps(edited, ref_gaps(first)).order, ref_gaps(edited).order)
 
 
 def test_every_word_of_the_catalog_finds_its_papers(built_site: Path, tmp_path: Path) -> None:
