@@ -217,6 +217,7 @@ def plan_outputs(
     fingerprints the inputs."""
     tags_of = catalog.paper_tags
     fingerprinter = Fingerprinter(lambda p: store.digests.get(p.id, "") + "|" + ",".join([t.slug for t in tags_of(p)]))
+    fingerprinter.prepare(catalog.papers)  # before the fingerprints' workers fork
     templates = digests.tree(settings.templates_dir)  # digests the input stamp already made
     common = fingerprinter.of(templates, code_digests(), settings.site.model_dump(), clean_assets.names)
 

@@ -20,6 +20,9 @@ from papershelf.catalog import Label, Listing, Tag
 from papershelf.paper import Paper
 
 
+_SCALARS = frozenset({str, int, bool, type(None)})
+
+
 def _text(value: str) -> str:
     return f"{len(value)}:{value}"
 
@@ -38,18 +41,34 @@ class Fingerprinter:
                 token = "P" + _text(self.paper_digest(value))
             elif type(value) is Label:
                 token = "L" + _text(value.name) + _text(value.slug)
-            else:  # a pydantic model: a paper's source
-                out = [type(value).__name__, "("]
-                for item in value.__dict__.values():
-                    self._add(item, out)
-                token = "".join(out) + ")"
+            else:  # a pydantic model: a paper's source or link
+                values = tuple(value.__dict__.values())
+                if all(type(item) in _SCALARS for item in values):
+                    token = type(value).__name__ + repr(values)  # repr tells these apart, in one call
+                else:
+                    out = [type(value).__name__, "("]
+                    for item in values:
+                        self._add(item, out)
+                    token = "".join(out) + ")"
             known = self._shared[id(value)] = (value, token)
         return known[1]
+
+    def prepare(self, papers: list[Paper]) -> None:
+        """Make the tokens of these papers and their sources now: forked workers then share
+        them instead of each making them again."""
+        for paper in papers:
+            self._shared_token(paper)
+            for source in paper.sources:
+                self._shared_token(source)
 
     def _add(self, value: Any, out: list[str]) -> None:
         kind = type(value)
         if kind is str:
             out.append(f"{len(value)}:{value}")
+            return
+        known = self._shared.get(id(value))
+        if known is not None and known[0] is value:
+            out.append(known[1])
         elif kind is Paper or kind is Label or isinstance(value, BaseModel):
             out.append(self._shared_token(value))
         elif kind is list or kind is tuple:
