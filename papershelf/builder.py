@@ -311,12 +311,14 @@ def build(
     papers = search_order(catalog.papers)
     table = analyse_catalog(papers, store, cache)
     lap("analyse")
-    # The search index and the related papers both read the term table alone: the index
-    # is made in a forked worker while this process finds related papers.
     def make_index() -> dict[str, bytes]:
+        """The index's shards; its postings' ref gaps are kept for the next build to grow."""
         shards, gaps = index_shards(table, None if clean else cache.ref_gaps())
         cache.save_ref_gaps(gaps)
         return shards
+
+    # The search index and the related papers both read the term table alone: the index
+    # is made in a forked worker while this process finds related papers.
 
     with in_background(make_index) as shards:
         related = compute_related(papers, table, settings.site.related_count)
