@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from typing import Any, Callable
+import itertools
+from typing import Any, Callable, Iterable
 
 from pydantic import BaseModel
 
@@ -53,39 +54,42 @@ class Fingerprinter:
             known = self._shared[id(value)] = (value, token)
         return known[1]
 
-    def prepare(self, papers: list[Paper]) -> None:
-        """Make the tokens of these papers and their sources now: forked workers then share
-        them instead of each making them again."""
-        for paper in papers:
-            self._shared_token(paper)
-            for source in paper.sources:
-                self._shared_token(source)
+    def prepare(self, values: Iterable[Any]) -> None:
+        """Make the tokens of objects many pages share (papers, their sources, their lists
+        of tags) now, before forked workers fingerprint the pages: each would make most of
+        them again. The objects must not change while this fingerprinter is in use."""
+        for value in values:
+            if id(value) not in self._shared:
+                token = self._shared_token(value) if type(value) is Paper or isinstance(value, BaseModel) else self._token(value)
+                self._shared[id(value)] = (value, token)
+
+    def _add_each(self, values: Iterable[Any], out: list[str]) -> None:
+        """`_add` of each value; strings and objects met before without a call (most of
+        what a page's context holds)."""
+        shared = self._shared
+        for value in values:
+            if type(value) is str:
+                out.append(f"{len(value)}:{value}")
+                continue
+            known = shared.get(id(value))
+            if known is not None and known[0] is value:
+                out.append(known[1])
+            else:
+                self._add(value, out)
 
     def _add(self, value: Any, out: list[str]) -> None:
         kind = type(value)
         if kind is str:
             out.append(f"{len(value)}:{value}")
-            return
-        known = self._shared.get(id(value))
-        if known is not None and known[0] is value:
-            out.append(known[1])
         elif kind is Paper or kind is Label or isinstance(value, BaseModel):
             out.append(self._shared_token(value))
         elif kind is list or kind is tuple:
             out.append("[")
-            shared = self._shared
-            for item in value:  # mostly papers already met: their token without a call
-                known = shared.get(id(item))
-                if known is not None and known[0] is item:
-                    out.append(known[1])
-                else:
-                    self._add(item, out)
+            self._add_each(value, out)
             out.append("]")
         elif kind is dict:
             out.append("{")
-            for key, item in value.items():
-                out.append(_text(str(key)))
-                self._add(item, out)
+            self._add_each(itertools.chain.from_iterable(value.items()), out)  # key, value, key, …
             out.append("}")
         elif value is None or kind is bool:
             out.append({None: "n", True: "t", False: "f"}[value])
@@ -115,6 +119,5 @@ class Fingerprinter:
 
     def of(self, *parts: Any) -> str:
         out: list[str] = []
-        for part in parts:
-            self._add(part, out)
+        self._add_each(parts, out)
         return hashlib.sha256("".join(out).encode("utf-8")).hexdigest()

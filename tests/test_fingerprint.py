@@ -27,7 +27,7 @@ def context(item: Paper, label: Label) -> dict:
 def fingerprint(item: Paper, label: Label = Label("Jun 2 · 001", "001"), prepared: bool = False) -> str:
     fingerprinter = Fingerprinter(lambda p: p.title)  # the paper's own part: what the caller says
     if prepared:
-        fingerprinter.prepare([item])
+        fingerprinter.prepare([item, *item.sources, item.links])
     return fingerprinter.of("common", "paper.html", context(item, label))
 
 
