@@ -127,6 +127,9 @@ class TermTable:
     count: np.ndarray  # int32: how often the term is in that field of that paper
     lengths: np.ndarray  # int32, papers × fields: the field's length in terms
     keys: list[str] = dataclasses.field(default_factory=list)
+    # The keys of the previous build's table when this table starts with its rows as they
+    # were (same papers, same places, same terms: see catalog_table); empty otherwise.
+    based_on: list[str] = dataclasses.field(default_factory=list)
 
     def row_starts(self) -> np.ndarray:
         """Where each paper's rows start, plus the end."""
@@ -214,14 +217,40 @@ def joined_table(parts: list[tuple[int, TermTable]], keys: list[str]) -> TermTab
     )
 
 
+# Papers in new versions whose rows are compared with the previous table's (a dump that
+# brings papers seen before adds a source to their files, not a word to search).
+SAME_ROWS_CHECKED = 2000
+
+
+def _starts_as_before(previous: TermTable, papers: list[Paper], keys: list[str]) -> bool:
+    """Whether `papers` start with the previous table's papers, each in the same place and
+    either in the same version or with the same rows (a new version that changed no word)."""
+    if not all(previous.keys) or len(keys) < len(previous.keys):
+        return False
+    changed = [i for i, (old, new) in enumerate(zip(previous.keys, keys)) if old != new]
+    if len(changed) > SAME_ROWS_CHECKED:
+        return False
+    names = list(previous.vocabulary) if changed else []
+    for i in changed:
+        start, stop = np.searchsorted(previous.doc, [i, i + 1]).tolist()
+        now = analyze(papers[i])
+        rows = [(field, term, count) for field, (terms, counts) in enumerate(zip(now.terms, now.counts)) for term, count in zip(terms, counts)]
+        before = zip(previous.field[start:stop].tolist(), [names[n] for n in previous.term[start:stop].tolist()], previous.count[start:stop].tolist())
+        if now.lengths != tuple(previous.lengths[i].tolist()) or rows != list(before):
+            return False
+    return True
+
+
 def catalog_table(papers: list[Paper], keys: list[str], previous: TermTable | None) -> TermTable:
     """The term table of `papers`, whose files have digests `keys`. The rows of a paper the
     previous build's table holds in the same version are copied from it; only new and
     changed papers are analysed. The result equals analysing every paper."""
-    if previous is not None and all(previous.keys) and keys[: len(previous.keys)] == previous.keys:
+    if previous is not None and _starts_as_before(previous, papers, keys):
         # The usual case: a new dump's papers are the newest, and come last in search order.
         fresh = analysed_table(papers[len(previous.keys) :], keys[len(previous.keys) :])
-        return joined_table([(0, previous), (len(previous.keys), fresh)], keys)
+        table = joined_table([(0, previous), (len(previous.keys), fresh)], keys)
+        table.based_on = previous.keys
+        return table
     reusable = {key: number for number, key in enumerate(previous.keys) if key} if previous is not None else {}
     missing = [i for i, key in enumerate(keys) if key not in reusable]
     if previous is None or len(missing) == len(papers):

@@ -182,9 +182,9 @@ def ref_gaps(table: TermTable) -> RefGaps:
 
 
 def grown_ref_gaps(previous: RefGaps, table: TermTable) -> RefGaps:
-    """The ref gaps of `table`, whose first papers are `previous`'s (same keys, so the same
-    rows and term numbers): the rows of the papers after them go at the end of their
-    groups, their refs being larger than any before."""
+    """The ref gaps of `table`, whose first rows are those `previous` was made from (same
+    papers in the same places, same term numbers): the rows of the papers after them go at
+    the end of their groups, their refs being larger than any before."""
     kept = len(previous.order)
     groups, old_groups = len(table.vocabulary) * len(FIELDS), len(previous.row_ends)
 
@@ -211,9 +211,9 @@ def grown_ref_gaps(previous: RefGaps, table: TermTable) -> RefGaps:
 
 
 def table_ref_gaps(table: TermTable, previous: RefGaps | None) -> RefGaps:
-    """The ref gaps of `table`, grown from `previous` when the table starts with its papers
-    in the same versions (then its rows are the table's first rows: see catalog_table)."""
-    if previous is not None and all(previous.keys) and table.keys[: len(previous.keys)] == previous.keys:
+    """The ref gaps of `table`, grown from `previous` when they were made from the table
+    this one starts with (`TermTable.based_on`)."""
+    if previous is not None and previous.keys and previous.keys == table.based_on:
         rows = int(np.searchsorted(table.doc, len(previous.keys)))
         if rows == len(previous.order) and len(previous.row_ends) <= len(table.vocabulary) * len(FIELDS):
             return grown_ref_gaps(previous, table)

@@ -39,6 +39,14 @@ def test_reused_rows_equal_a_fresh_analysis(built_site: Path, monkeypatch: pytes
     grown = catalog_table(papers, keys, previous)  # a new dump: papers appended
     assert_same(grown, term_table([analyze(paper) for paper in papers]))
     assert renumbered == [] and grown.keys == keys  # new papers at the end: appended as they are
+    assert grown.based_on == keys[:300]
+
+    # A dump that brings papers seen before gives their files new versions with the same
+    # words: their rows stay as they are, and the new papers are appended.
+    seen_again = [f"v2-{key}" if i in (3, 150) else key for i, key in enumerate(keys)]
+    again = catalog_table(papers, seen_again, previous)
+    assert_same(again, grown)
+    assert renumbered == [] and again.keys == seen_again and again.based_on == keys[:300]
 
     # One paper hidden, one edited (a new version of its file), the newest ones reordered.
     edited = papers[:150] + papers[151:200] + random.Random(3).sample(papers[200:], len(papers) - 200)
@@ -48,3 +56,10 @@ def test_reused_rows_equal_a_fresh_analysis(built_site: Path, monkeypatch: pytes
     again = catalog_table(edited, edited_keys, grown)
     assert_same(again, term_table([analyze(paper) for paper in edited]))
     assert again.keys == edited_keys and "zebra" in again.vocabulary and renumbered == [1]
+    assert again.based_on == []
+    # A new version with changed words in a paper of the previous table: analysed afresh.
+    reworded = list(papers)
+    reworded[3] = reworded[3].model_copy(update={"abstract": reworded[3].abstract + " Zebras."})
+    changed = catalog_table(reworded, seen_again, grown)
+    assert_same(changed, term_table([analyze(paper) for paper in reworded]))
+    assert changed.based_on == [] and renumbered == [1, 1]
