@@ -2,8 +2,8 @@
 
 Phrases are matched as whole word sequences (so `MoE` never tags `Moebius`, and
 `mixture of experts` also matches `Mixture-of-Experts`) by looking each word up among the
-phrases' first words, which stays fast at 100,000 papers where one regular expression per
-tag does not.
+phrases' first words (and a phrase's first two words up together), which stays fast at
+100,000 papers where one regular expression per tag does not.
 A paper keeps its best-supported tags, up to the configured limit: a title match counts
 more than a mention in the abstract, and one passing mention alone does not tag.
 """
@@ -61,12 +61,19 @@ class Tagger:
             )
             for rule in rules
         )
-        # Phrases by their first word: scanning a text looks up each word once.
-        by_first_word: dict[str, list[tuple[int, tuple[str, ...]]]] = defaultdict(list)
+        # One-word phrases by their word, longer ones by their first two words: a text's words
+        # are scanned once, and a longer phrase is compared only where its first two words are.
+        single: dict[str, list[int]] = defaultdict(list)
+        longer: dict[tuple[str, str], list[tuple[int, tuple[str, ...]]]] = defaultdict(list)
         for number, rule in enumerate(self.rules):
             for phrase in set(rule.phrases):
-                by_first_word[phrase[0]].append((number, phrase))
-        self.by_first_word = dict(by_first_word)  # a plain dict: `in` must not add keys
+                if len(phrase) == 1:
+                    single[phrase[0]].append(number)
+                else:
+                    longer[phrase[:2]].append((number, phrase))
+        self.single, self.longer = dict(single), dict(longer)  # plain dicts: lookups must not add keys
+        self.first_words = frozenset(single) | {first for first, _ in longer}
+        self.patterns = [(number, pattern) for number, rule in enumerate(self.rules) for pattern in rule.patterns]
         self.slugs = {rule.name: rule.slug or tag_slug(rule.name) for rule in rules}
         # What the tags of a paper depend on: the rules and this module's code (a fix to the
         # matching retags the catalog, as a change to the rules does).
@@ -77,14 +84,17 @@ class Tagger:
         """How often each rule matches the text: phrases as whole word sequences, plus patterns."""
         hits = [0] * len(self.rules)
         words = words_of(text)
-        starts = self.by_first_word
-        for position in [i for i, word in enumerate(words) if word in starts]:  # few words start a phrase
-            for number, phrase in starts[words[position]]:
-                if len(phrase) == 1 or tuple(words[position : position + len(phrase)]) == phrase:
+        single, longer = self.single, self.longer
+        for position in [i for i, word in enumerate(words) if word in self.first_words]:  # few words start a phrase
+            word = words[position]
+            for number in single.get(word, ()):
+                hits[number] += 1
+            following = words[position + 1] if position + 1 < len(words) else ""
+            for number, phrase in longer.get((word, following), ()):
+                if len(phrase) == 2 or tuple(words[position : position + len(phrase)]) == phrase:
                     hits[number] += 1
-        for number, rule in enumerate(self.rules):
-            for pattern in rule.patterns:
-                hits[number] += len(pattern.findall(text))
+        for number, pattern in self.patterns:
+            hits[number] += len(pattern.findall(text))
         return hits
 
     def tags_for(self, title: str, abstract: str) -> list[str]:

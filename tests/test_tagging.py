@@ -28,6 +28,14 @@ def test_one_passing_mention_is_not_enough_but_a_repeat_is() -> None:
     assert tagger.tags_for("Vision models", "Speech matters. ASR too.") == ["Speech"]
 
 
+def test_phrases_are_counted_where_they_occur_whole() -> None:
+    tagger = make({"MoE": ["mixture of experts", "mixture of", "sparse experts"], "Tasks": ["task", "task interference"]})
+    # Two phrases at one place, a phrase in the last two words, one-word and longer phrases.
+    assert tagger._hits("A mixture of experts, a task; sparse experts") == [3, 1]
+    assert tagger._hits("task interference, task") == [0, 3]
+    assert tagger._hits("mixture of") == [1, 0] and tagger._hits("experts mixture") == [0, 0]
+
+
 def test_limit_keeps_best_supported_tags_in_config_order() -> None:
     tagger = make({"A": ["alpha"], "B": ["beta"], "C": ["gamma"]}, limit=2)
     assert tagger.tags_for("Gamma and Alpha", "beta beta") == ["A", "C"]
