@@ -92,7 +92,7 @@ def _scalar(value: Any, column: int, top_level: bool) -> str:
     text = value
     if not text:
         return "''"
-    if _UNPRINTABLE.search(text):
+    if not (text.isascii() and text.isprintable()) and _UNPRINTABLE.search(text):  # most text is plain ASCII
         raise Unsupported
     if not top_level and " " in text and column + len(text) + 2 > WIDTH:
         raise Unsupported  # folding outside a top-level value: left to PyYAML

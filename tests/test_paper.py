@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from papershelf.links import find_links
+from papershelf.links import _LINK_MARKS, find_links
 from papershelf.paper import paper_id, short_name, title_slug, unique_slug
 
 
@@ -60,3 +60,6 @@ def test_links_are_cleaned_and_classified() -> None:
     assert find_links("a balanced https://en.wikipedia.org/wiki/Foo_(bar) link") == [
         {"url": "https://en.wikipedia.org/wiki/Foo_(bar)", "kind": "other"}
     ]
+    assert find_links("See www.example.org for details") == [{"url": "https://www.example.org", "kind": "project"}]
+    assert find_links("No link here, and/or a slash.") == [] and find_links("No link at all") == []
+    assert all("/" in mark or "www." in mark for mark in _LINK_MARKS)  # first_link_mark's shortcut
