@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, TypeVar
@@ -162,14 +162,18 @@ def _gaps(refs: np.ndarray, first_in_group: np.ndarray, previous_ref: np.ndarray
     return np.where(before >= 0, refs - before, refs)
 
 
-def ref_gaps(table: TermTable) -> RefGaps:
-    """The ref gaps of a whole table, sorting every row."""
+def sorted_rows(table: TermTable) -> tuple[np.ndarray, np.ndarray]:
+    """The table's rows in (term, field, ref) order (int32), and the size of each group."""
     keys = _group_keys(table, slice(None))
     order = np.argsort(keys, kind="stable").astype(np.int32)
     # The groups in order and their sizes come from counting the keys: no need to gather
     # the sorted keys row by row.
-    sizes = np.bincount(keys, minlength=len(table.vocabulary) * len(FIELDS))
-    del keys
+    return order, np.bincount(keys, minlength=len(table.vocabulary) * len(FIELDS))
+
+
+def ref_gaps(table: TermTable, rows: tuple[np.ndarray, np.ndarray] | None = None) -> RefGaps:
+    """The ref gaps of a whole table, from its `sorted_rows` (sorted here if not given)."""
+    order, sizes = rows if rows is not None else sorted_rows(table)
     row_ends = np.cumsum(sizes)
     filled = np.flatnonzero(sizes)
     first = np.zeros(len(order), dtype=bool)
@@ -210,14 +214,12 @@ def grown_ref_gaps(previous: RefGaps, table: TermTable) -> RefGaps:
     return RefGaps(list(table.keys), order, row_ends, joined.tobytes(), text_ends, last_ref)
 
 
-def table_ref_gaps(table: TermTable, previous: RefGaps | None) -> RefGaps:
-    """The ref gaps of `table`, grown from `previous` when they were made from the table
-    this one starts with (`TermTable.based_on`)."""
-    if previous is not None and previous.keys and previous.keys == table.based_on:
-        rows = int(np.searchsorted(table.doc, len(previous.keys)))
-        if rows == len(previous.order) and len(previous.row_ends) <= len(table.vocabulary) * len(FIELDS):
-            return grown_ref_gaps(previous, table)
-    return ref_gaps(table)
+def can_grow(previous: RefGaps | None, table: TermTable) -> bool:
+    """Whether `previous` was made from the table this one starts with (`TermTable.based_on`)."""
+    if previous is None or not previous.keys or previous.keys != table.based_on:
+        return False
+    rows = int(np.searchsorted(table.doc, len(previous.keys)))
+    return rows == len(previous.order) and len(previous.row_ends) <= len(table.vocabulary) * len(FIELDS)
 
 
 @dataclass
@@ -245,11 +247,22 @@ class SortedPostings:
 
 def sorted_postings(table: TermTable, previous: RefGaps | None = None) -> tuple[SortedPostings, RefGaps]:
     """The table's postings as text, and their ref gaps (grown from `previous` when it can)."""
-    # numpy lets go of the interpreter in its loops: the weights are scored on a second thread.
+    # numpy lets go of the interpreter in its loops: the weights are scored and written on a
+    # second thread while this one sorts the rows and writes their gaps.
     with ThreadPoolExecutor(1) as thread:
         scoring = thread.submit(bm25_thousandths, table)
-        gaps = table_ref_gaps(table, previous)
-        weight_text, weight_starts = ascii_numbers(scoring.result()[gaps.order])
+
+        def write_weights(order: np.ndarray) -> Future[tuple[bytes, np.ndarray]]:
+            return thread.submit(lambda: ascii_numbers(scoring.result()[order]))
+
+        if can_grow(previous, table):
+            gaps = grown_ref_gaps(previous, table)
+            writing = write_weights(gaps.order)
+        else:
+            order, sizes = sorted_rows(table)
+            writing = write_weights(order)
+            gaps = ref_gaps(table, (order, sizes))
+        weight_text, weight_starts = writing.result()
     filled = np.flatnonzero(np.diff(gaps.row_ends, prepend=0))  # the groups that have rows
     postings = SortedPostings(
         names=list(table.vocabulary),
