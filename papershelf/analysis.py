@@ -217,8 +217,9 @@ def joined_table(parts: list[tuple[int, TermTable]], keys: list[str]) -> TermTab
     )
 
 
-# Papers in new versions whose rows are compared with the previous table's (a dump that
-# brings papers seen before adds a source to their files, not a word to search).
+# A dump that brings papers seen before gives their files new versions (one more source)
+# with the same words: up to this many such papers are analysed again and compared with
+# their rows in the previous table; more (a retagging, say) and the table is made anew.
 SAME_ROWS_CHECKED = 2000
 
 
@@ -243,8 +244,9 @@ def _starts_as_before(previous: TermTable, papers: list[Paper], keys: list[str])
 
 def catalog_table(papers: list[Paper], keys: list[str], previous: TermTable | None) -> TermTable:
     """The term table of `papers`, whose files have digests `keys`. The rows of a paper the
-    previous build's table holds in the same version are copied from it; only new and
-    changed papers are analysed. The result equals analysing every paper."""
+    previous build's table holds in the same version (or with the same words) are copied
+    from it; only new and changed papers are analysed. The result equals analysing every
+    paper."""
     if previous is not None and _starts_as_before(previous, papers, keys):
         # The usual case: a new dump's papers are the newest, and come last in search order.
         fresh = analysed_table(papers[len(previous.keys) :], keys[len(previous.keys) :])
