@@ -1,9 +1,10 @@
-"""The benchmark: synthetic catalogs of N papers, built the three ways people build them.
+"""The benchmark: synthetic catalogs of N papers, built the ways people build them.
 
 For each size it generates dumps in both layouts (about 200 papers each, realistic title
 and abstract lengths, ~30% with code links, words that trigger the starter taxonomy), then
 measures, each in its own process: a clean build (ingest + build), adding one 200-paper
-dump, and a build with nothing new. It reports wall time, the time of each stage, peak
+dump, a build with nothing new, and adding a dump of 200 papers of which 20 were seen
+before (as real dumps have them). It reports wall time, the time of each stage, peak
 memory, pages and bytes written and the size of the search index; `--json` saves it all.
 """
 
@@ -19,6 +20,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import yaml
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PAPERS_PER_DUMP = 200
@@ -87,15 +90,21 @@ def dump_text(papers: list[tuple[str, str]], layout: str, date: str) -> str:
     return "\n".join(lines)
 
 
+def synthetic_papers(rng: random.Random, numbers: range) -> list[tuple[str, str]]:
+    """(title, abstract) of a synthetic paper for each number (titles carry their number)."""
+    papers = []
+    for number in numbers:
+        title = _title(rng, number)
+        papers.append((title, _abstract(rng, title)))
+    return papers
+
+
 def generate_dumps(folder: Path, count: int, seed: int, first_number: int = 0, prefix: str = "") -> list[Path]:
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for dump_number, start in enumerate(range(0, count, PAPERS_PER_DUMP)):
-        papers = []
-        for number in range(start, min(start + PAPERS_PER_DUMP, count)):
-            title = _title(rng, first_number + number)
-            papers.append((title, _abstract(rng, title)))
+        papers = synthetic_papers(rng, range(first_number + start, first_number + min(start + PAPERS_PER_DUMP, count)))
         layout = "AB"[dump_number % 2]
         date = f"{['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun'][dump_number % 6]} {dump_number % 28 + 1}"
         path = folder / f"{prefix}{dump_number:05d}.txt"
@@ -151,7 +160,27 @@ def bench_size(count: int, workdir: Path) -> dict:
     print(describe("add_200", result["add_200"]), flush=True)
     result["nothing_new"] = _run(folder)
     print(describe("nothing_new", result["nothing_new"]), flush=True)
+    # Real dumps also list papers seen before: their files get one more source.
+    again = dump_with_papers_seen_before(workdir / f"again-{count}.txt", folder, seed=count + 2)
+    result["add_200_seen_before"] = _run(folder, "add", str(again))
+    print(describe("add_200_seen_before", result["add_200_seen_before"]), flush=True)
     return result
+
+
+SEEN_BEFORE = 20  # of the 200 papers of the last dump the benchmark adds
+
+
+def dump_with_papers_seen_before(path: Path, catalog: Path, seed: int) -> Path:
+    """A 200-paper dump (layout A) of new papers and SEEN_BEFORE papers of the catalog."""
+    rng = random.Random(seed)
+    papers = synthetic_papers(rng, range(2 * 10**7, 2 * 10**7 + PAPERS_PER_DUMP - SEEN_BEFORE))
+    stored = sorted((catalog / "content" / "papers").iterdir())
+    for file in rng.sample(stored, SEEN_BEFORE):
+        paper = yaml.safe_load(file.read_text(encoding="utf-8"))
+        papers.append((paper["title"], paper["abstract"]))
+    rng.shuffle(papers)
+    path.write_text(dump_text(papers, "A", "Jun 9"), encoding="utf-8")
+    return path
 
 
 def first_search_bytes(site: Path, query: str, shown: int = 10) -> dict:

@@ -32,6 +32,8 @@ def test_bench_at_one_thousand(tmp_path: Path) -> None:
     assert set(clean["build"]["seconds"]) == {"load", "analyse", "related", "index", "plan", "cards", "render", "write"}
     assert added["ingest"]["new"] == 200 and 0 < added["build"]["written"] < added["build"]["files"]
     assert nothing["build"]["nothing_to_do"] and nothing["build"]["written"] == 0
+    again = result["add_200_seen_before"]
+    assert (again["ingest"]["new"], again["ingest"]["updated"]) == (180, 20) and again["build"]["written"] > 0
     first, common = result["first_search"], result["first_search_common"]
     assert first["files"] >= 3 and 0 < first["gzip_bytes"] < 150_000  # the 1,000-paper target
     assert common["files"] > first["files"] and common["gzip_bytes"] > first["gzip_bytes"]  # two words, bigger shards
