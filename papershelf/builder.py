@@ -87,12 +87,16 @@ def build_time() -> str:
     return datetime.fromtimestamp(epoch, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def compute_related(papers: list[Paper], table: TermTable, count: int) -> dict[str, list[Paper]]:
-    """Each paper's related papers; `papers` and `table` in the same order."""
+def related_rows(table: TermTable, count: int) -> list[list[int]]:
+    """Each paper's related papers, as rows of the table."""
     from papershelf.related import related_papers, term_counts
 
-    neighbours = related_papers(term_counts(table), count)
-    return {paper.id: [papers[i] for i in indices] for paper, indices in zip(papers, neighbours)}
+    return related_papers(term_counts(table), count)
+
+
+def related_by_id(papers: list[Paper], rows: list[list[int]]) -> dict[str, list[Paper]]:
+    """Paper id -> its related papers; `papers` in the table's order."""
+    return {paper.id: [papers[i] for i in indices] for paper, indices in zip(papers, rows)}
 
 
 def analyse_catalog(papers: list[Paper], store: Store, cache: Cache) -> TermTable:
@@ -324,9 +328,12 @@ def build(
     # is made in a forked worker while this process finds related papers.
 
     with in_background(make_index) as shards:
-        related = compute_related(papers, table, settings.site.related_count)
+        neighbours = related_rows(table, settings.site.related_count)
         lap("related")
         search = search_files(catalog, table, code_version(), shards())
+    # Papers are taken by reference once the worker is gone: while it runs, touching an
+    # object copies its memory page, shared with the worker since the fork.
+    related = related_by_id(papers, neighbours)
     lap("index")
     pages = plan_site(catalog, related, content_pages, settings.site.papers_per_page, search.manifest_path)
     assets = collect_assets(settings)

@@ -82,12 +82,13 @@ class FileDigests:
     # in one run check each file once (a stat per file is a second at 100,000 files).
     checked: set[str] = field(default_factory=set)
 
-    def known_digest(self, path: Path, stat: os.stat_result | None = None) -> str | None:
+    def known_digest(self, path: Path | str, stat: os.stat_result | None = None) -> str | None:
         """The remembered digest, if the file's size and modification time are unchanged."""
-        stat = stat if stat is not None else path.stat()
-        entry = self.known.get(str(path))
+        name = str(path)
+        stat = stat if stat is not None else os.stat(name)
+        entry = self.known.get(name)
         if entry and entry[0] == stat.st_size and entry[1] == stat.st_mtime_ns:
-            self.checked.add(str(path))
+            self.checked.add(name)
             return entry[2]
         return None
 

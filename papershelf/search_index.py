@@ -394,8 +394,11 @@ def search_files(catalog: Catalog, table: TermTable, code: str = "", shards: dic
     # the catalog grows (12,500 chunk names were 60 KB of a first search's download at
     # 100,000 papers), and a new dump changes the last part only.
     directory = [add(f"p/{start // CHUNKS_PER_PART}", _json(chunks[start : start + CHUNKS_PER_PART])) for start in range(0, len(chunks), CHUNKS_PER_PART)]
-    ref_of = {paper.id: ref for ref, paper in enumerate(papers)}
-    tag_refs = [add(f"g/{number}", _json(sorted({ref_of[paper.id] for paper in tag.papers}))) for number, tag in enumerate(catalog.tags)]
+    refs_of_tag: list[list[int]] = [[] for _ in catalog.tags]
+    for ref, paper in enumerate(papers):  # refs in order: each tag's list comes sorted
+        for number in {tag_number[name] for name in paper.tags if name in tag_number}:
+            refs_of_tag[number].append(ref)
+    tag_refs = [add(f"g/{number}", _json(refs)) for number, refs in enumerate(refs_of_tag)]
     code_refs = add("code", _json([ref for ref, paper in enumerate(papers) if paper.code_links]))
     manifest = {
         "count": len(papers),
