@@ -12,7 +12,6 @@ hold it to that. The build runs with the garbage collector paused (`memory.py`).
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import re
@@ -222,9 +221,6 @@ def plan_outputs(
     fingerprints the inputs."""
     tags_of = catalog.paper_tags
     fingerprinter = Fingerprinter(lambda p: store.digests.get(p.id, "") + "|" + ",".join([t.slug for t in tags_of(p)]))
-    fingerprinter.prepare(
-        itertools.chain(catalog.papers, (source for paper in catalog.papers for source in paper.sources), catalog.tags_by_paper.values())
-    )
     templates = digests.tree(settings.templates_dir)  # digests the input stamp already made
     common = fingerprinter.of(templates, code_digests(), settings.site.model_dump(), clean_assets.names)
 

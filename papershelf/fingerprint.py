@@ -54,15 +54,6 @@ class Fingerprinter:
             known = self._shared[id(value)] = (value, token)
         return known[1]
 
-    def prepare(self, values: Iterable[Any]) -> None:
-        """Make the tokens of objects many pages share (papers, their sources, their lists
-        of tags) now, before forked workers fingerprint the pages: each would make most of
-        them again. The objects must not change while this fingerprinter is in use."""
-        for value in values:
-            if id(value) not in self._shared:
-                token = self._shared_token(value) if type(value) is Paper or isinstance(value, BaseModel) else self._token(value)
-                self._shared[id(value)] = (value, token)
-
     def _add_each(self, values: Iterable[Any], out: list[str]) -> None:
         """`_add` of each value; strings and objects met before without a call (most of
         what a page's context holds)."""
