@@ -314,6 +314,7 @@ def build(
     papers = search_order(catalog.papers)
     table = analyse_catalog(papers, store, cache)
     lap("analyse")
+
     def make_index() -> dict[str, bytes]:
         """The index's shards; its postings' ref gaps are kept for the next build to grow."""
         shards, gaps = index_shards(table, None if clean else cache.ref_gaps())
@@ -322,7 +323,6 @@ def build(
 
     # The search index and the related papers both read the term table alone: the index
     # is made in a forked worker while this process finds related papers.
-
     with in_background(make_index) as shards:
         neighbours = related_rows(table, settings.site.related_count)
         lap("related")
