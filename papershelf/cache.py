@@ -117,16 +117,8 @@ class FileDigests:
         digests = {}
         known, checked = self.known, self.checked
         for path in sorted(entry.path for entry in walk_files(folder)):
-            if path in checked:  # (a checked file is always a known one)
-                digest = known[path][2]
-            else:  # known_digest inlined: no Path object per file
-                stat = os.stat(path)
-                entry = known.get(path)
-                if entry and entry[0] == stat.st_size and entry[1] == stat.st_mtime_ns:
-                    checked.add(path)
-                    digest = entry[2]
-                else:
-                    digest = self.digest(Path(path))
+            # A file checked in this run is a known one; a Path is made only to read a file.
+            digest = known[path][2] if path in checked else self.known_digest(path) or self.digest(Path(path))
             digests[path[prefix:].replace(os.sep, "/")] = digest
         return digests
 

@@ -71,7 +71,7 @@ class Fingerprinter:
     def _add(self, value: Any, out: list[str]) -> None:
         kind = type(value)
         if kind is str:
-            out.append(f"{len(value)}:{value}")
+            out.append(_text(value))
         elif kind is Paper or kind is Label or isinstance(value, BaseModel):
             out.append(self._shared_token(value))
         elif kind is list or kind is tuple:

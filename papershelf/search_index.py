@@ -144,7 +144,6 @@ class RefGaps:
     row_ends: np.ndarray  # int64 per group key: where its rows end in `order` (cumulative)
     text: bytes  # every row's gap in that order, each number followed by a comma
     text_ends: np.ndarray  # int64 per group key: where its gaps end in `text` (cumulative)
-    last_ref: np.ndarray  # int32 per group key: its last ref, -1 for an empty group
 
 
 def _group_keys(table: TermTable, rows: slice) -> np.ndarray:
@@ -180,9 +179,7 @@ def ref_gaps(table: TermTable, rows: tuple[np.ndarray, np.ndarray] | None = None
     first[row_ends[filled] - sizes[filled]] = True
     refs = table.doc[order].astype(np.int64)
     text, starts = ascii_numbers(_gaps(refs, first, np.full(len(filled), -1, dtype=np.int64)))
-    last_ref = np.full(len(sizes), -1, dtype=np.int32)
-    last_ref[filled] = refs[row_ends[filled] - 1]
-    return RefGaps(list(table.keys), order, row_ends, text, starts[row_ends], last_ref)
+    return RefGaps(list(table.keys), order, row_ends, text, starts[row_ends])
 
 
 def grown_ref_gaps(previous: RefGaps, table: TermTable) -> RefGaps:
@@ -201,17 +198,18 @@ def grown_ref_gaps(previous: RefGaps, table: TermTable) -> RefGaps:
     refs = table.doc[rows].astype(np.int64)
     first = np.ones(len(keys), dtype=bool)
     first[1:] = keys[1:] != keys[:-1]
-    last_ref = extended(previous.last_ref, -1)
-    text, starts = ascii_numbers(_gaps(refs, first, last_ref[keys[first]].astype(np.int64)))
     row_ends, text_ends = extended(previous.row_ends, kept), extended(previous.text_ends, len(previous.text))
+    # Each group's last ref so far: the table's first rows are the ones `previous` sorted.
+    last_ref = np.full(groups, -1, dtype=np.int64)
+    filled = np.flatnonzero(np.diff(previous.row_ends, prepend=0))
+    last_ref[filled] = table.doc[previous.order[previous.row_ends[filled] - 1]]
+    text, starts = ascii_numbers(_gaps(refs, first, last_ref[keys[first]]))
     order = np.insert(previous.order, row_ends[keys], rows)
     lengths = np.diff(starts)
     joined = np.insert(np.frombuffer(previous.text, dtype=np.uint8), np.repeat(text_ends[keys], lengths), np.frombuffer(text, dtype=np.uint8))
     row_ends = row_ends + np.cumsum(np.bincount(keys, minlength=groups))
     text_ends = text_ends + np.cumsum(np.bincount(keys, weights=lengths, minlength=groups).astype(np.int64))
-    last = np.flatnonzero(np.append(first[1:], True)) if len(keys) else np.zeros(0, dtype=np.int64)
-    last_ref[keys[last]] = refs[last]
-    return RefGaps(list(table.keys), order, row_ends, joined.tobytes(), text_ends, last_ref)
+    return RefGaps(list(table.keys), order, row_ends, joined.tobytes(), text_ends)
 
 
 def can_grow(previous: RefGaps | None, table: TermTable) -> bool:
