@@ -8,6 +8,7 @@ clock of the machine that builds.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -77,6 +78,16 @@ def listing_slug(dump_name: str) -> str:
     return slugify(dump_name.rsplit(".", 1)[0]) or "dump"
 
 
+def unique_listing_slug(dump_name: str, taken: set[str]) -> str:
+    """The dump's slug, or when an earlier dump has it (`030 my dump.txt`, `030_my_dump.txt`),
+    the slug with the start of a digest of the dump's name: a page for each, the same each build."""
+    slug = listing_slug(dump_name)
+    if slug not in taken:
+        return slug
+    digest = hashlib.sha256(dump_name.encode("utf-8")).hexdigest()
+    return next(f"{slug}-{digest[:length]}" for length in range(6, 65) if f"{slug}-{digest[:length]}" not in taken)
+
+
 def build_catalog(store: Store, tag_order: list[str], tag_slugs: dict[str, str]) -> Catalog:
     dump_order = {record.name: index for index, record in enumerate(store.dumps)}
     unknown = len(dump_order)
@@ -103,10 +114,12 @@ def build_catalog(store: Store, tag_order: list[str], tag_slugs: dict[str, str])
             tags[name].papers.append(paper)
     used_tags = [tag for tag in tags.values() if tag.papers]
 
-    listings = {
-        record.name: Listing(record, listing_slug(record.name), order)
-        for order, record in enumerate(store.dumps)
-    }
+    listings: dict[str, Listing] = {}
+    listing_slugs: set[str] = set()
+    for order, record in enumerate(store.dumps):
+        slug = unique_listing_slug(record.name, listing_slugs)
+        listing_slugs.add(slug)
+        listings[record.name] = Listing(record, slug, order)
     positions: dict[str, list[tuple[int, int, Paper]]] = {name: [] for name in listings}
     for number, paper in enumerate(papers):
         for source in paper.sources:

@@ -31,7 +31,7 @@ def _ingest(settings: Settings, dumps: list[Path] | None = None, cache: Cache | 
     started = time.perf_counter()
     paths = dumps if dumps else dump_paths(settings.dumps_dir)
     cache = cache if cache is not None else Cache(settings.cache_dir)
-    report = run_ingest(settings.content_dir, paths, settings.tagger(), skip_known=not dumps, cache=cache)
+    report = run_ingest(settings.content_dir, settings.dumps_dir, paths, settings.tagger(), skip_known=not dumps, cache=cache)
     REPORTS["ingest"] = {
         "dumps_read": len(report.dumps_read),
         "new": report.new,
@@ -62,6 +62,8 @@ def _add(settings: Settings, paths: list[str], clean: bool) -> int:
         if not source.is_file():
             raise PapershelfError(source, "no such dump file")
         target = settings.dumps_dir / source.name
+        if target.is_symlink():  # copying would write through it, wherever it points
+            raise PapershelfError(target, "refused: a dump must be a file in the dumps folder, not a symbolic link")
         if source.resolve() != target.resolve():
             shutil.copyfile(source, target)
             print(f"add: {source} → {target}")

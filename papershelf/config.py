@@ -8,16 +8,21 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from papershelf.errors import PapershelfError
+from papershelf.links import web_url
 from papershelf.tagging import Tagger
-from papershelf.yamlio import load_yaml
+from papershelf.yamlio import invalid, parse_yaml, read_text
+
+# A path segment of base_url: URL-safe characters only, since it starts every link.
+_PATH_SEGMENT = re.compile(r"^[A-Za-z0-9._~-]+$")
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class SiteSettings(_Strict):
@@ -37,8 +42,8 @@ class SiteSettings(_Strict):
 
     @field_validator("site_url")
     @classmethod
-    def _strip_site_url(cls, value: str) -> str:
-        return value.rstrip("/")
+    def _check_site_url(cls, value: str) -> str:
+        return normalize_site_url(value)
 
 
 class Paths(_Strict):
@@ -121,12 +126,13 @@ class Settings:
 
     def with_urls(self, base_url: str | None = None, site_url: str | None = None) -> "Settings":
         """The same settings served elsewhere (command-line overrides of config.yaml)."""
-        update = {}
-        if base_url is not None:
-            update["base_url"] = normalize_base_url(base_url)
-        if site_url is not None:
-            update["site_url"] = site_url.rstrip("/")
-        site = self.config.site.model_copy(update=update)
+        update = {key: value for key, value in (("base_url", base_url), ("site_url", site_url)) if value is not None}
+        try:
+            site = SiteSettings.model_validate(self.config.site.model_dump() | update)
+        except ValidationError as error:
+            first = error.errors()[0]
+            option = "--" + str(first["loc"][0]).replace("_", "-")
+            raise PapershelfError(option, first["msg"].removeprefix("Value error, ")) from None
         return Settings(self.config.model_copy(update={"site": site}), self.root, self.source)
 
 
@@ -136,21 +142,34 @@ def normalize_base_url(value: str) -> str:
     if "://" in value:
         raise ValueError("base_url is a path such as / or /repo/, not a full URL (use site_url)")
     parts = [part for part in value.split("/") if part]
+    for part in parts:
+        if not _PATH_SEGMENT.match(part) or part in (".", ".."):
+            raise ValueError(f"base_url is a path of letters, digits and . _ ~ - between slashes, not {value!r}")
     return "/" + "".join(f"{part}/" for part in parts)
+
+
+def normalize_site_url(value: str) -> str:
+    """'' (links without an origin) or an http(s) origin such as https://user.github.io."""
+    value = value.strip().rstrip("/")
+    if not value:
+        return ""
+    parts = urlsplit(web_url(value))
+    if parts.path or parts.query or parts.fragment or parts.username or parts.password:
+        raise ValueError(f"site_url is an origin such as https://user.github.io, with no path (put the path in base_url), not {value!r}")
+    return value
 
 
 def load_config(path: Path) -> Settings:
     """Read and validate a config file; errors name the file and the offending key."""
-    data = load_yaml(path)
-    if data is None:
-        data = {}
+    text = read_text(path)
+    data = parse_yaml(text, path)
+    if data is None:  # defaults would drop every automatic tag at the next ingest
+        raise PapershelfError(path, "the config is empty: it needs at least the site's settings and tag rules", 1)
     if not isinstance(data, dict):
-        raise PapershelfError(path, "the config must be a mapping of keys to values")
+        raise PapershelfError(path, "the config must be a mapping of keys to values", 1)
     try:
         config = Config.model_validate(data)
     except ValidationError as error:
-        first = error.errors()[0]
-        key = ".".join(str(part) for part in first["loc"]) or "(top level)"
-        raise PapershelfError(path, f"key '{key}': {first['msg']}") from None
+        raise invalid(path, text, error) from None
     return Settings(config, path.parent.resolve(), path)
 

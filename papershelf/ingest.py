@@ -187,13 +187,24 @@ def read_dumps(paths: list[Path]) -> list[ParsedDump | PapershelfError]:
 
 
 def dump_paths(dumps_dir: Path) -> list[Path]:
-    """Every dump of the catalog, in name order: name dumps so they sort in arrival order."""
-    return sorted(path for path in dumps_dir.glob("*.txt") if path.is_file())
+    """Every dump of the catalog, in name order: name dumps so they sort in arrival order.
+    Symbolic links are listed too, so that ingest refuses them by name."""
+    return sorted(path for path in dumps_dir.glob("*.txt") if path.is_file() or path.is_symlink())
+
+
+def refusal(path: Path, dumps_dir: Path) -> PapershelfError | None:
+    """Why a dump may not be read, if it may not: only regular files of the dumps folder are
+    read, never a symbolic link (its target would be published) or a file outside it."""
+    if path.is_symlink():
+        return PapershelfError(path, "refused: a dump must be a file in the dumps folder, not a symbolic link")
+    if path.resolve().parent != dumps_dir.resolve():
+        return PapershelfError(path, f"refused: a dump must be a file in the dumps folder {dumps_dir} (`build.py add` copies it there)")
+    return None
 
 
 @collector_paused()
 def run_ingest(
-    content_dir: Path, paths: list[Path], tagger: Tagger, skip_known: bool, cache: Cache | None = None
+    content_dir: Path, dumps_dir: Path, paths: list[Path], tagger: Tagger, skip_known: bool, cache: Cache | None = None
 ) -> IngestReport:
     """Read dumps and update the store on disk. Dumps that cannot be read are refused one by
     one; a bad content file stops everything before anything is written. With nothing new
@@ -205,6 +216,10 @@ def run_ingest(
     report = IngestReport()
     to_read = []
     for path in paths:
+        refused = refusal(path, dumps_dir)
+        if refused is not None:
+            report.errors.append(str(refused))
+            continue
         try:
             if skip_known and path.is_file() and known.get(path.name) == digests.digest(path):
                 report.dumps_skipped.append(path.name)

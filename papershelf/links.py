@@ -64,6 +64,31 @@ def clean_url(raw: str) -> str | None:
     return url
 
 
+_UNSAFE_IN_URL = re.compile(r"[\s\x00-\x1f\x7f<>\"'`\\]")
+
+
+def web_url(value: str) -> str:
+    """`value` when it is an http(s) URL with a host, and nothing a browser would read as
+    something else: only such URLs may become a link. Raises ValueError otherwise (a
+    `javascript:`, `data:` or `vbscript:` URL, however spelled, or a relative one)."""
+    if _UNSAFE_IN_URL.search(value):
+        raise ValueError("a URL may not hold spaces, control characters, quotes or angle brackets")
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in ("http", "https") or not value.lower().startswith(("http://", "https://")):
+        raise ValueError(f"only http:// and https:// URLs may be links, not {value[:40]!r}")
+    if not parts.hostname:
+        raise ValueError(f"the URL {value[:40]!r} has no host")
+    return value
+
+
+def _is_web_url(url: str) -> bool:
+    try:
+        web_url(url)
+    except ValueError:
+        return False
+    return True
+
+
 def link_kind(url: str) -> str:
     host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
     if host in CODE_HOSTS:
@@ -96,7 +121,7 @@ def find_links(text: str) -> list[dict[str, str]]:
     seen: set[str] = set()
     for match in URL_PATTERN.finditer(text, start):
         url = clean_url(match.group(0))
-        if url is None or url.lower() in seen:
+        if url is None or url.lower() in seen or not _is_web_url(url):
             continue
         seen.add(url.lower())
         links.append({"url": url, "kind": link_kind(url)})

@@ -6,26 +6,32 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from slugify import slugify
+
+from papershelf.links import web_url
 
 SLUG_MAX_LENGTH = 80
 SHORT_NAME_MAX_WORDS = 4
 
 
-class Link(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+# Strict: a file's `hidden: "yes"` or `position: "3"` is a mistake to report, not to guess at.
+STRICT = ConfigDict(extra="forbid", strict=True)
 
-    url: str
+
+class Link(BaseModel):
+    model_config = STRICT
+
+    url: Annotated[str, AfterValidator(web_url)]  # it becomes an href: http(s) only
     kind: Literal["code", "project", "other"] = "other"
 
 
 class Source(BaseModel):
     """One appearance of the paper in a dump."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
 
     dump: str
     position: int = Field(ge=1)
@@ -39,7 +45,7 @@ class Paper(BaseModel):
     last ingest, so that tags a person added or removed in `tags` can be told apart and kept.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
 
     id: str = Field(pattern=r"^[0-9a-f]{12}$")
     slug: str = Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")

@@ -9,13 +9,13 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from papershelf.cache import Cache, FileDigests, sha256
 from papershelf.errors import PapershelfError
-from papershelf.paper import Paper
+from papershelf.paper import STRICT, Paper
 from papershelf.parallel import map_each
-from papershelf.yamlio import load_yaml, parse_yaml, to_yaml, write_atomic
+from papershelf.yamlio import invalid, line_of, parse_yaml, read_text, to_yaml, write_atomic
 
 PAPERS_DIR = "papers"
 LEDGER_FILE = "dumps.yaml"
@@ -24,13 +24,16 @@ LEDGER_FILE = "dumps.yaml"
 class DumpRecord(BaseModel):
     """What the ledger remembers of an ingested dump."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
 
     name: str
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     date: str | None = None
     papers: int = Field(ge=0)
     warnings: list[str] = []
+
+
+DUMP_RECORDS = TypeAdapter(list[DumpRecord])
 
 
 @dataclass
@@ -55,12 +58,6 @@ class Store:
         return {paper.slug for paper in self.papers.values()}
 
 
-def _validation_message(error: ValidationError) -> str:
-    first = error.errors()[0]
-    key = ".".join(str(part) for part in first["loc"]) or "(top level)"
-    return f"key '{key}': {first['msg']}"
-
-
 def load_paper(path: Path, text: str) -> Paper:
     data = parse_yaml(text, path)
     if not isinstance(data, dict):
@@ -68,10 +65,24 @@ def load_paper(path: Path, text: str) -> Paper:
     try:
         paper = Paper.model_validate(data)
     except ValidationError as error:
-        raise PapershelfError(path, _validation_message(error)) from None
-    if paper.slug != path.stem:
-        raise PapershelfError(path, f"key 'slug': '{paper.slug}' does not match the file name")
+        raise invalid(path, text, error) from None
     return paper
+
+
+def check_file_name(path: Path | str, paper: Paper) -> None:
+    """A paper's file is named by its slug: a copied or renamed file is refused (whether or
+    not its text was parsed before), since its page would be made under another name."""
+    name = os.path.basename(path)
+    if name != f"{paper.slug}.yaml":
+        path = Path(path)
+        raise PapershelfError(path, f"key 'slug': '{paper.slug}' does not match the file name {name}", _line_in_file(path, ("slug",)))
+
+
+def _line_in_file(path: Path, location: tuple[str | int, ...]) -> int | None:
+    try:
+        return line_of(path.read_text(encoding="utf-8"), location)
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def _read_paper(path: Path, cache: Cache | None) -> tuple[Paper | None, str, os.stat_result] | PapershelfError:
@@ -135,12 +146,18 @@ def load_store(root: Path, cache: Cache | None = None, digests: FileDigests | No
         if parsed is not None:
             cache.parsed()[digest] = parsed
         loaded[path] = (cache.parsed()[digest], digest)
+    # Checked for every file, whatever the caches knew of it.
+    file_of: dict[str, str] = {}
     for path in paths:
         paper, digest = loaded[path]
+        check_file_name(path, paper)
+        if paper.id in file_of:
+            first = file_of[paper.id]
+            raise PapershelfError(
+                Path(path), f"key 'id': {paper.id} is also the id of {first}: one paper, two files", _line_in_file(Path(path), ("id",))
+            )
+        file_of[paper.id] = path
         store.digests[paper.id] = digest
-        if paper.id in store.papers:
-            other = store.papers[paper.id].slug
-            raise PapershelfError(Path(path), f"key 'id': {paper.id} is also the id of {other}.yaml")
         store.papers[paper.id] = paper
     if cache is not None:
         cache.parsed().save(set(store.digests.values()))
@@ -152,13 +169,14 @@ def load_ledger(root: Path) -> list[DumpRecord]:
     path = root / LEDGER_FILE
     if not path.exists():
         return []
-    data = load_yaml(path) or []
+    text = read_text(path)
+    data = parse_yaml(text, path) or []
     if not isinstance(data, list):
         raise PapershelfError(path, "the ledger must be a list of dumps", 1)
     try:
-        return [DumpRecord.model_validate(item) for item in data]
+        return DUMP_RECORDS.validate_python(data)
     except ValidationError as error:
-        raise PapershelfError(path, _validation_message(error)) from None
+        raise invalid(path, text, error) from None
 
 
 def paper_yaml(paper: Paper) -> str:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import ValidationError
 
 from papershelf.errors import PapershelfError
 from papershelf.yamlemit import emit
@@ -28,14 +29,51 @@ def parse_yaml(text: str, path: Path) -> Any:
         raise PapershelfError(path, f"malformed YAML: {error}") from None
 
 
-def load_yaml(path: Path) -> Any:
+def read_text(path: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise PapershelfError(path, "not UTF-8 text") from None
     except OSError as error:
         raise PapershelfError(path, f"cannot read: {error.strerror}") from None
-    return parse_yaml(text, path)
+
+
+def load_yaml(path: Path) -> Any:
+    return parse_yaml(read_text(path), path)
+
+
+def line_of(text: str, location: tuple[str | int, ...]) -> int | None:
+    """The line (1-based) of the value at `location` (keys and list indices) in a YAML
+    text, or of the nearest enclosing value that exists: where a validation error points.
+    Composes the text again, so it is only for the error path."""
+    try:
+        node = yaml.compose(text, Loader=SafeLoader)
+    except yaml.YAMLError:
+        return None
+    if node is None:
+        return None
+    line = node.start_mark.line + 1
+    for step in location:
+        if isinstance(node, yaml.MappingNode):
+            found = [(key, value) for key, value in node.value if isinstance(key, yaml.ScalarNode) and key.value == str(step)]
+            if not found:
+                break
+            key, node = found[0]
+            line = key.start_mark.line + 1
+        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and 0 <= step < len(node.value):
+            node = node.value[step]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line
+
+
+def invalid(path: Path, text: str, error: ValidationError) -> PapershelfError:
+    """The first problem pydantic found, as an error naming the file, the key and its line."""
+    first = error.errors()[0]
+    location = tuple(first["loc"])
+    key = ".".join(str(part) for part in location) or "(top level)"
+    return PapershelfError(path, f"key '{key}': {first['msg']}", line_of(text, location))
 
 
 def to_yaml(data: Any) -> str:

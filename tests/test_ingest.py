@@ -114,7 +114,7 @@ def test_invalid_paper_field_names_the_key(catalog: Path, capsys: pytest.Capture
     data["tags"] = "not a list"
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     assert main(["--config", str(catalog / "config.yaml")]) == 2  # ingest, then build
-    assert f"{CSWIN}.yaml: key 'tags'" in capsys.readouterr().err
+    assert f"{CSWIN}.yaml:41: key 'tags'" in capsys.readouterr().err  # yaml.safe_dump sorts keys: tags is line 41
     assert not (catalog / "site").exists()
 
 
