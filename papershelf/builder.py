@@ -345,8 +345,7 @@ def build(
         lap("cards")
         written = render_into(staged, outputs, todo, reuse_equal=not clean, progress=progress)
         lap("render")
-        if not staged.whole:
-            cache.mark_pending(sorted(staged.staged_files()))
+        cache.mark_pending(None if staged.whole else sorted(staged.staged_files()))
         staged.commit(set(outputs))
     except BaseException:
         staged.abort()

@@ -172,15 +172,12 @@ class Cache:
     def pending_path(self) -> Path:
         return self.folder / "site-pending.json"
 
-    def mark_pending(self, paths: list[str]) -> None:
-        """Said before a build starts changing the site's files: if it is cut off there, the
-        next build must neither take the site for up to date nor trust what the state says
-        of these files."""
+    def mark_pending(self, paths: list[str] | None) -> None:
+        """Said before a build starts changing the site's files (`None`: all of them, a clean
+        build's swap): if it is cut off there, the next build must neither take the site for
+        up to date nor trust what the state says of these files."""
         self.folder.mkdir(parents=True, exist_ok=True)
         write_atomic(self.pending_path, json.dumps({"format": FORMAT, "paths": paths}))
-
-    def _pending(self) -> list[str] | None:
-        return self._read_json(self.pending_path).get("paths") if self.pending_path.exists() else None
 
     def load_state(self) -> BuildState:
         """The stamp and file digests: all a build with nothing new needs to read. Read once:
@@ -209,10 +206,10 @@ class Cache:
     def load_outputs(self) -> dict[str, str]:
         """Output path -> fingerprint of the last build (read only when there is work)."""
         outputs = self._read_json(self.outputs_path).get("outputs", {})
-        pending = self._pending()
-        if pending is None:
+        if not self.pending_path.exists():
             return outputs
-        if not isinstance(pending, list):  # unreadable: trust no file of the site
+        pending = self._read_json(self.pending_path).get("paths")
+        if not isinstance(pending, list):  # all of them, or unreadable: trust no file of the site
             return {}
         untrusted = set(pending)
         return {path: fingerprint for path, fingerprint in outputs.items() if path not in untrusted}

@@ -6,9 +6,10 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import shutil
+import os
 import sys
 import time
+import traceback
 from pathlib import Path
 
 from papershelf.bench import run_bench
@@ -19,7 +20,9 @@ from papershelf.cache import Cache
 from papershelf.ingest import dump_paths, run_ingest
 from papershelf.linkcheck import broken_links
 from papershelf.progress import progress_for
-from papershelf.serve import start_preview
+from papershelf.runlock import exclusive_run
+from papershelf.serve import start_server, watch
+from papershelf.yamlio import write_atomic
 
 
 # What the commands did, for --report (the benchmark reads it).
@@ -65,7 +68,7 @@ def _add(settings: Settings, paths: list[str], clean: bool) -> int:
         if target.is_symlink():  # copying would write through it, wherever it points
             raise PapershelfError(target, "refused: a dump must be a file in the dumps folder, not a symbolic link")
         if source.resolve() != target.resolve():
-            shutil.copyfile(source, target)
+            write_atomic(target, source.read_bytes())  # a copy cut off leaves no half dump
             print(f"add: {source} → {target}")
     return _update(settings, clean)
 
@@ -84,21 +87,28 @@ def _check(settings: Settings) -> int:
     return 1 if broken else 0
 
 
-def _serve(settings: Settings, port: int) -> int:
-    def rebuild() -> None:
-        try:
-            _update(settings)
-        except PapershelfError as error:  # keep serving the last good site
-            print(f"error: {error}", file=sys.stderr)
+def _serve(settings: Settings, port: int, debug: bool) -> int:
+    """Serve in a child process; build in this one, which has no other thread (builds fork)."""
 
-    rebuild()
-    watched = [settings.dumps_dir, settings.content_dir, settings.templates_dir, settings.static_dir]
-    if settings.source is not None:
-        watched.append(settings.source)
-    preview = start_preview(settings.output_dir, settings.site.base_url, watched, rebuild, port=port)
-    print(f"serving http://127.0.0.1:{preview.port}{settings.site.base_url}, rebuilding on changes (Ctrl-C stops)")
+    def rebuild() -> None:
+        # Any error ends in one line and the last good site stays served; the next edit
+        # rebuilds. A build run from the command line meanwhile is waited for.
+        try:
+            with exclusive_run(settings, wait=True):
+                _update(settings)
+        except Exception as error:  # noqa: BLE001 - reported, and the watcher goes on
+            if debug:
+                traceback.print_exc()
+            print(f"error: {one_line(error)}", file=sys.stderr, flush=True)
+
+    preview = start_server(settings.output_dir, settings.site.base_url, port=port)
     try:
-        preview.stop.wait()
+        rebuild()
+        watched = [settings.dumps_dir, settings.content_dir, settings.templates_dir, settings.static_dir]
+        if settings.source is not None:
+            watched.append(settings.source)
+        print(f"serving http://127.0.0.1:{preview.port}{settings.site.base_url}, rebuilding on changes (Ctrl-C stops)", flush=True)
+        watch(watched, rebuild, preview)
     except KeyboardInterrupt:
         pass
     finally:
@@ -127,28 +137,58 @@ def parser() -> argparse.ArgumentParser:
     bench = commands.add_parser("bench", help="benchmark synthetic catalogs (see papershelf/bench.py)")
     bench.add_argument("--sizes", default="1000,10000,100000", help="catalog sizes, comma-separated")
     bench.add_argument("--json", type=Path, help="also write the results to this JSON file")
+    top.add_argument("--debug", action="store_true", help="show the traceback of an unexpected error")
     top.add_argument("--report", type=Path, help=argparse.SUPPRESS)  # JSON of what was done, for bench
     return top
 
 
+def one_line(error: BaseException) -> str:
+    """What went wrong, on one line: the error's own message for bad input, else its kind
+    and message (a bug of Papershelf's: --debug shows the traceback)."""
+    if isinstance(error, PapershelfError):
+        return str(error)
+    text = " ".join(str(error).split()) or "no message"
+    return f"internal error: {type(error).__name__}: {text} (run with --debug for the traceback)"
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run a command. Whatever goes wrong ends in one line on stderr and a non-zero status:
+    2 for bad input (a config, dump or content file, a template, a port, another run), 1
+    for anything else, 130 when interrupted; `--debug` (or PAPERSHELF_DEBUG=1) lets the
+    traceback through instead."""
     args = parser().parse_args(argv)
+    debug = args.debug or os.environ.get("PAPERSHELF_DEBUG") == "1"
     REPORTS.clear()
     try:
-        return _dispatch(args)
+        return _dispatch(args, debug)
+    except PapershelfError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        if debug:
+            raise
+        print("error: interrupted; the next run completes or undoes what this one left", file=sys.stderr)
+        return 130
+    except Exception as error:  # noqa: BLE001 - one line, unless debugging
+        if debug:
+            raise
+        print(f"error: {one_line(error)}", file=sys.stderr)
+        return 1
     finally:
         if args.report is not None:
             args.report.write_text(json.dumps(REPORTS, indent=1))
 
 
-def _dispatch(args: argparse.Namespace) -> int:
+def _dispatch(args: argparse.Namespace, debug: bool) -> int:
     if args.command == "bench":
         run_bench([int(size) for size in args.sizes.split(",")], args.json)
         return 0
-    try:
-        settings = load_config(Path(args.config))
-        if args.base_url is not None or args.site_url is not None:
-            settings = settings.with_urls(base_url=args.base_url, site_url=args.site_url)
+    settings = load_config(Path(args.config))
+    if args.base_url is not None or args.site_url is not None:
+        settings = settings.with_urls(base_url=args.base_url, site_url=args.site_url)
+    if args.command == "serve":
+        return _serve(settings, args.port, debug)
+    with exclusive_run(settings):
         if args.command == "ingest":
             return _ingest(settings, args.dumps)
         if args.command == "build":
@@ -157,9 +197,4 @@ def _dispatch(args: argparse.Namespace) -> int:
             return _add(settings, args.dumps, args.clean)
         if args.command == "check":
             return _check(settings)
-        if args.command == "serve":
-            return _serve(settings, args.port)
         return _update(settings, args.clean)
-    except PapershelfError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2

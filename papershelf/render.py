@@ -4,6 +4,7 @@ helpers templates use to make links, and the content-hashed static assets."""
 from __future__ import annotations
 
 import hashlib
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Hashable
@@ -12,6 +13,7 @@ import jinja2
 from markupsafe import Markup
 
 from papershelf.config import SiteSettings
+from papershelf.errors import PapershelfError
 from papershelf.markup import linkify, render_markdown
 from papershelf.pages import paper_path
 from papershelf.parallel import map_each
@@ -53,7 +55,10 @@ class MacroOnce:
         self.made: dict[Hashable, Markup] = {}
 
     def _render(self, *args: Any, **kwargs: Any) -> Markup:
-        return getattr(self.env.get_template("_macros.html").module, self.macro)(*args, **kwargs)
+        try:
+            return getattr(self.env.get_template("_macros.html").module, self.macro)(*args, **kwargs)
+        except jinja2.TemplateError as error:
+            raise template_error(self.env, error) from None
 
     def __call__(self, *args: Any, **kwargs: Any) -> Markup:
         key = self.key(*args, **kwargs)
@@ -112,4 +117,22 @@ def excerpt(text: str, length: int = 280) -> str:
 
 
 def render_page(env: jinja2.Environment, template: str, context: dict[str, Any]) -> bytes:
-    return env.get_template(template).render(**context).encode("utf-8")
+    try:
+        return env.get_template(template).render(**context).encode("utf-8")
+    except jinja2.TemplateError as error:
+        raise template_error(env, error) from None
+
+
+def template_error(env: jinja2.Environment, error: jinja2.TemplateError) -> PapershelfError:
+    """A template's mistake as an error naming the template file and line: the line of a
+    syntax error, or of the innermost template frame of the error's traceback (Jinja2
+    gives template frames their template's file and line)."""
+    folder = Path(env.loader.searchpath[0]) if isinstance(env.loader, jinja2.FileSystemLoader) else Path(".")
+    if isinstance(error, jinja2.TemplateSyntaxError):
+        return PapershelfError(folder / (error.name or "?"), f"template error: {error.message}", error.lineno)
+    if isinstance(error, jinja2.TemplateNotFound):
+        return PapershelfError(folder / error.name, "template error: no such template")
+    frames = [frame for frame in traceback.extract_tb(error.__traceback__) if Path(frame.filename).parent == folder]
+    where = frames[-1] if frames else None
+    path = Path(where.filename) if where else folder
+    return PapershelfError(path, f"template error: {error.message or type(error).__name__}", where.lineno if where else None)

@@ -1,17 +1,36 @@
 """Local preview: serve the built site on loopback under its base path, as a static host
-would; watch the inputs, rebuild when they change, and reload the open pages."""
+would; watch the inputs, rebuild when they change, and reload the open pages.
+
+Two processes: the HTTP server, with its threads, runs in a child forked before any thread
+exists; the command's own process stays single-threaded, watches and rebuilds, so that the
+build may fork its workers safely. They share one number, the count of builds, which the
+pages served ask for to know when to reload.
+
+Only files inside the site are served: no symbolic link out of it, no directory listings,
+no NUL bytes in paths; idle connections time out and connections are served by a bounded
+number of threads, so a flood of half-open connections cannot exhaust the machine.
+"""
 
 from __future__ import annotations
 
+import errno
 import functools
+import multiprocessing
+import os
 import threading
+import urllib.parse
 from dataclasses import dataclass
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from multiprocessing.sharedctypes import Synchronized
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
+
+from papershelf.errors import PapershelfError
 
 VERSION_PATH = "/__papershelf__/version"
 POLL_SECONDS = 0.5
+IDLE_SECONDS = 10  # a connection that sends nothing for this long is closed
+MAX_CONNECTIONS = 32  # served at once; more wait to be accepted
 # Added to HTML pages as they are served (never to the built files): reload on a new build.
 RELOAD_SCRIPT = (
     "<script>(function(){var v=null;setInterval(function(){fetch('" + VERSION_PATH + "',{cache:'no-store'})"
@@ -24,24 +43,43 @@ class SiteHandler(SimpleHTTPRequestHandler):
     """Serves `directory` under `base_url`, with the site's own 404 page."""
 
     base_url = "/"
-    live: "LiveReload | None" = None
+    builds: Synchronized | None = None  # the count of builds, when pages reload on a new one
+    timeout = IDLE_SECONDS
 
     def translate_path(self, path: str) -> str:
+        """The file a request names, or a name that does not exist when it would be outside
+        the site (a symbolic link out of it included)."""
         clean = path.split("?", 1)[0].split("#", 1)[0]
+        missing = str(Path(self.directory) / "__not_in_site__")
         if not clean.startswith(self.base_url):
-            return str(Path(self.directory) / "__outside_base__")
-        return super().translate_path("/" + clean[len(self.base_url) :])
+            return missing
+        target = super().translate_path("/" + clean[len(self.base_url) :])
+        root = os.path.realpath(self.directory)
+        real = os.path.realpath(target)
+        return target if real == root or real.startswith(root + os.sep) else missing
+
+    def _path_is_bad(self) -> bool:
+        if "\x00" in urllib.parse.unquote(self.path):
+            self.send_error(400, "bad request")
+            return True
+        return False
+
+    def do_HEAD(self) -> None:
+        if not self._path_is_bad():
+            super().do_HEAD()
 
     def do_GET(self) -> None:
+        if self._path_is_bad():
+            return
         if self.path == "/" and self.base_url != "/":
             self.send_response(302)
             self.send_header("Location", self.base_url)
             self.end_headers()
             return
-        if self.live is not None and self.path.split("?")[0] == VERSION_PATH:
-            self._send(200, "text/plain", str(self.live.version).encode())
+        if self.builds is not None and self.path.split("?")[0] == VERSION_PATH:
+            self._send(200, "text/plain", str(self.builds.value).encode())
             return
-        if self.live is not None and self.path.split("?")[0].endswith(("/", ".html")):
+        if self.builds is not None and self.path.split("?")[0].endswith(("/", ".html")):
             target = Path(self.translate_path(self.path))
             if target.is_dir():
                 target = target / "index.html"
@@ -49,6 +87,11 @@ class SiteHandler(SimpleHTTPRequestHandler):
                 self._send(200, "text/html; charset=utf-8", target.read_bytes().replace(b"</body>", RELOAD_SCRIPT + b"</body>"))
                 return
         super().do_GET()
+
+    def list_directory(self, path: str | os.PathLike[str]) -> None:
+        """No listings: a static host shows a folder only through its index.html."""
+        self.send_error(404, "not found")
+        return None
 
     def _send(self, code: int, content_type: str, body: bytes) -> None:
         self.send_response(code)
@@ -60,7 +103,7 @@ class SiteHandler(SimpleHTTPRequestHandler):
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         page = Path(self.directory) / "404.html"
-        if code == 404 and page.exists():
+        if code == 404 and page.is_file() and not page.is_symlink():
             self._send(404, "text/html; charset=utf-8", page.read_bytes())
             return
         super().send_error(code, message, explain)
@@ -69,18 +112,39 @@ class SiteHandler(SimpleHTTPRequestHandler):
         pass
 
 
-class LiveReload:
-    """Counts builds; pages served with the reload script reload when the count changes."""
+class BoundedServer(ThreadingHTTPServer):
+    """A thread per connection, at most `MAX_CONNECTIONS` at once: the next connection is
+    accepted when one ends (idle ones end after `IDLE_SECONDS`)."""
 
-    def __init__(self) -> None:
-        self.version = 0
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        self.slots.acquire()
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self.slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.slots.release()
 
 
-def make_server(
-    site_dir: Path, base_url: str, host: str = "127.0.0.1", port: int = 8000, live: LiveReload | None = None
-) -> ThreadingHTTPServer:
-    handler = type("BoundSiteHandler", (SiteHandler,), {"base_url": base_url, "live": live})
-    return ThreadingHTTPServer((host, port), functools.partial(handler, directory=str(site_dir)))
+def make_server(site_dir: Path, base_url: str, host: str = "127.0.0.1", port: int = 8000, builds: Synchronized | None = None) -> BoundedServer:
+    """The server, bound and listening (no thread started yet). A port in use is a
+    one-line error."""
+    handler = type("BoundSiteHandler", (SiteHandler,), {"base_url": base_url, "builds": builds})
+    try:
+        return BoundedServer((host, port), functools.partial(handler, directory=str(site_dir)))
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            raise PapershelfError("--port", f"port {port} is in use on {host}: choose another with --port N") from None
+        raise PapershelfError("--port", f"cannot listen on {host}:{port}: {error.strerror}") from None
 
 
 def snapshot(paths: list[Path]) -> dict[str, tuple[int, int]]:
@@ -95,42 +159,43 @@ def snapshot(paths: list[Path]) -> dict[str, tuple[int, int]]:
     return seen
 
 
-def watch(
-    paths: list[Path], before: dict, on_change: Callable[[], None], stop: threading.Event, live: LiveReload
-) -> None:
-    """Poll the inputs; after a change (and a moment of quiet), rebuild and bump the version."""
-    while not stop.wait(POLL_SECONDS):
-        if snapshot(paths) == before:
-            continue
-        stop.wait(POLL_SECONDS)  # let an editor finish writing
-        on_change()
-        before = snapshot(paths)  # after the rebuild, which may itself write content/
-        live.version += 1
-
-
 @dataclass
 class Preview:
-    server: ThreadingHTTPServer
-    stop: threading.Event
-    live: LiveReload
+    """The server process and the count of builds it reports."""
 
-    @property
-    def port(self) -> int:
-        return self.server.server_address[1]
+    process: multiprocessing.process.BaseProcess
+    port: int
+    builds: Synchronized
 
     def close(self) -> None:
-        self.stop.set()
-        self.server.shutdown()
-        self.server.server_close()
+        if self.process.is_alive():
+            self.process.terminate()
+        self.process.join()
 
 
-def start_preview(
-    site_dir: Path, base_url: str, watched: list[Path], rebuild: Callable[[], None], port: int = 8000
-) -> Preview:
-    """Serve and watch in background threads; `close()` stops both."""
-    live = LiveReload()
-    preview = Preview(make_server(site_dir, base_url, port=port, live=live), threading.Event(), live)
-    threading.Thread(target=preview.server.serve_forever, daemon=True).start()
-    initial = snapshot(watched)  # taken now, so no change made after this call is missed
-    threading.Thread(target=watch, args=(watched, initial, rebuild, preview.stop, live), daemon=True).start()
-    return preview
+def start_server(site_dir: Path, base_url: str, port: int = 8000) -> Preview:
+    """Bind here (so a port in use is this process's error), then serve in a forked child."""
+    context = multiprocessing.get_context("fork")
+    builds = context.Value("q", 0, lock=False)
+    server = make_server(site_dir, base_url, port=port, builds=builds)
+    process = context.Process(target=server.serve_forever, daemon=True)
+    process.start()
+    server.server_close()  # the child serves on its copy of the socket
+    return Preview(process, server.server_address[1], builds)
+
+
+def watch(paths: list[Path], rebuild: Callable[[], None], preview: Preview, stop: Callable[[], bool] = lambda: False) -> None:
+    """Poll the inputs in this thread; after a change (and a moment of quiet), rebuild and
+    count a build, whatever the rebuild did (it reports its own errors). The inputs are
+    read before each rebuild, so an edit saved while it runs starts another (as does what
+    the rebuild itself writes to content/: that one finds nothing new). Returns when the
+    server process has stopped or `stop()` says so."""
+    before = snapshot(paths)
+    while preview.process.is_alive() and not stop():
+        preview.process.join(POLL_SECONDS)
+        if snapshot(paths) == before:
+            continue
+        preview.process.join(POLL_SECONDS)  # let an editor finish writing
+        before = snapshot(paths)
+        rebuild()
+        preview.builds.value += 1

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import shutil
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -117,8 +116,7 @@ def test_interrupted_build_leaves_the_site_as_it_was(catalog: Path, monkeypatch:
     before = stats(catalog / "site")
     (catalog / "content" / "pages" / "about.md").write_text("# About\n\nChanged.\n")
     monkeypatch.setattr(Path, "write_bytes", interrupted_after(3, Path.write_bytes))
-    with pytest.raises(KeyboardInterrupt):
-        run(catalog, "--clean", "build")
+    assert run(catalog, "--clean", "build") == 130  # interrupted: one line, no traceback
     monkeypatch.undo()
     assert stats(catalog / "site") == before
     assert not [p for p in catalog.iterdir() if p.name.startswith(".site-")]
@@ -142,40 +140,6 @@ def test_build_time_comes_from_source_date_epoch(catalog: Path, monkeypatch: pyt
     assert "<updated>2023-11-14T22:13:20Z</updated>" in (catalog / "site" / "feed.xml").read_text()
 
 
-def test_serve_answers_and_rebuilds_after_a_change(catalog: Path) -> None:
-    from papershelf.cli import _build, _ingest
-    from papershelf.config import load_config
-    from papershelf.serve import start_preview
-
-    settings = load_config(catalog / "config.yaml").with_urls(base_url="/papershelf/")
-
-    def rebuild() -> None:
-        _ingest(settings)
-        _build(settings)
-
-    rebuild()
-    watched = [settings.dumps_dir, settings.content_dir, settings.templates_dir, settings.static_dir]
-    preview = start_preview(settings.output_dir, "/papershelf/", watched, rebuild, port=0)
-    origin = f"http://127.0.0.1:{preview.port}"
-    try:
-        page = urllib.request.urlopen(origin + "/papershelf/about/").read().decode()
-        assert "<h1>About</h1>" in page and "/__papershelf__/version" in page  # reload script added
-        version = urllib.request.urlopen(origin + "/__papershelf__/version").read()
-        (catalog / "content" / "pages" / "about.md").write_text("# About this shelf\n\nRebuilt live.\n")
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            page = urllib.request.urlopen(origin + "/papershelf/about/").read().decode()
-            new_version = urllib.request.urlopen(origin + "/__papershelf__/version").read()
-            if "Rebuilt live." in page and new_version != version:
-                break
-            time.sleep(0.2)
-        assert "Rebuilt live." in page
-        assert new_version != version  # open pages reload
-        assert "/__papershelf__/" not in (catalog / "site" / "about" / "index.html").read_text()
-    finally:
-        preview.close()
-
-
 def test_incremental_build_removes_what_the_site_no_longer_has(catalog: Path, tmp_path: Path) -> None:
     assert run(catalog) == 0
     (catalog / "site" / "papers" / "stray.html").write_text("not from this catalog")
@@ -194,8 +158,7 @@ def test_build_cut_off_while_moving_files_in_is_finished_by_the_next(catalog: Pa
     original_text = about.read_text()
     about.write_text("# About\n\nChanged.\n")
     monkeypatch.setattr(output.os, "replace", interrupted_after(1, os.replace))
-    with pytest.raises(KeyboardInterrupt):
-        run(catalog, "build")
+    assert run(catalog, "build") == 130  # interrupted: one line, no traceback
     monkeypatch.undo()
     about.write_text(original_text)  # back to the inputs of the last complete build
     assert run(catalog, "build") == 0
@@ -225,8 +188,7 @@ def test_the_garbage_collector_is_paused_while_building_and_back_after(catalog: 
     assert seen == [("retag", False), ("plan_site", False)] and gc.isenabled()
     monkeypatch.setattr(builder, "plan_site", interrupted_after(0, builder.plan_site))
     (catalog / "content" / "pages" / "about.md").write_text("# About\n\nChanged.\n", encoding="utf-8")
-    with pytest.raises(KeyboardInterrupt):
-        run(catalog, "build")
+    assert run(catalog, "build") == 130  # interrupted: one line, no traceback
     assert gc.isenabled()
 
 
