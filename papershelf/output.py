@@ -23,11 +23,13 @@ import os
 import shutil
 import tempfile
 from pathlib import Path, PurePosixPath
-from typing import Callable
+from typing import Callable, TypeVar
 
 from papershelf.cache import walk_files
 from papershelf.errors import PapershelfError
 from papershelf.yamlio import write_atomic
+
+T = TypeVar("T")
 
 
 def check_relative(root: Path, relative: str) -> str:
@@ -66,8 +68,8 @@ def _apply(output: Path, plan: dict) -> None:
     staging = output.parent / plan["staging"]
     if "retired" in plan:  # a swap by two renames
         if not output.exists() and staging.is_dir():
-            staging.rename(output)
-        shutil.rmtree(output.parent / plan["retired"], ignore_errors=True)
+            step(staging.rename, output)
+        step(shutil.rmtree, output.parent / plan["retired"], True)
     else:
         for relative in plan["moves"]:
             source = staging / check_relative(output, relative)
@@ -76,15 +78,15 @@ def _apply(output: Path, plan: dict) -> None:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 step(os.replace, source, target)
         for relative in plan["removes"]:
-            (output / check_relative(output, relative)).unlink(missing_ok=True)
+            step((output / check_relative(output, relative)).unlink, True)
             _remove_empty_parents(output, relative)
     shutil.rmtree(staging, ignore_errors=True)
     journal_path(output).unlink(missing_ok=True)
 
 
-def step(action: Callable, *args: object) -> None:
+def step(action: Callable[..., T], *args: object) -> T:
     """One step of a commit: the tests put a kill here, at each step in turn."""
-    action(*args)
+    return action(*args)
 
 
 RENAME_EXCHANGE = 2
@@ -162,7 +164,7 @@ class StagedSite:
         self.staging.chmod(0o755)
         if not self.output.exists():
             step(self.staging.rename, self.output)  # nothing to replace: one atomic rename
-        elif exchange(self.staging, self.output):
+        elif step(exchange, self.staging, self.output):
             step(shutil.rmtree, self.staging, True)  # holds the old site now
         else:
             retired = self.output.parent / f".{self.output.name}-old-{self.staging.name.rsplit('-', 1)[-1]}"
