@@ -220,9 +220,11 @@ def plan_outputs(
     """Every file of the site with its inputs and a function that makes it, and what
     fingerprints the inputs."""
     tags_of = catalog.paper_tags
-    fingerprinter = Fingerprinter(lambda p: store.digests.get(p.id, "") + "|" + ",".join([t.slug for t in tags_of(p)]))
+    # A paper is its file (every field) and the tags it resolves to (what `tags_of` gives).
+    fingerprinter = Fingerprinter(lambda p: store.digests.get(p.id, "") + repr([(t.name, t.slug) for t in tags_of(p)]))
     templates = digests.tree(settings.templates_dir)  # digests the input stamp already made
-    common = fingerprinter.of(templates, code_digests(), settings.site.model_dump(), clean_assets.names)
+    # What every page may read besides its context: the templates' globals.
+    common = fingerprinter.of(templates, code_digests(), settings.site.model_dump(), clean_assets.names, build_time())
 
     def page_output(template: str, context: dict) -> Callable[[], bytes]:
         return lambda: render_page(env, template, context)

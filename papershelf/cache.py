@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.metadata
 import json
 import os
 import pickle
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
@@ -38,10 +40,24 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+# The packages whose versions shape what a build writes: templates, Markdown and its
+# sanitizer, YAML, validation, slugs, the search index and related papers.
+OUTPUT_PACKAGES = ("Jinja2", "MarkupSafe", "Markdown", "nh3", "PyYAML", "pydantic", "pydantic_core", "python-slugify", "lunr", "numpy", "scipy")
+
+
 @functools.cache
 def code_digests() -> dict[str, str]:
-    """Papershelf's own modules, by digest: a new version of the code rebuilds everything."""
-    return {p.name: sha256(p.read_bytes()) for p in sorted(CODE_DIR.glob("*.py"))}
+    """Papershelf's own modules by digest, and the versions of Python and of the packages
+    that shape the output: a new version of any of them rebuilds everything (and starts
+    the parsed and analysed caches over)."""
+    digests = {p.name: sha256(p.read_bytes()) for p in sorted(CODE_DIR.glob("*.py"))}
+    digests["python"] = sys.version
+    for package in OUTPUT_PACKAGES:
+        try:
+            digests[f"package {package}"] = importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            digests[f"package {package}"] = "not installed"
+    return digests
 
 
 @functools.cache

@@ -1,7 +1,10 @@
 """Fingerprints of what a page is made from, so a build renders only pages whose inputs
-changed. A fingerprint covers the page's whole template context: papers by the digest of
-their file (plus the tags they resolve to), tags, listings and archive pages by what a
-page shows of them. Global inputs (templates, code, settings) are folded in by the caller.
+changed. A fingerprint covers the page's whole template context, and a context may hold
+only what can be covered whole: plain data (text, numbers, lists, mappings, frozen
+dataclasses of them), papers (by the digest of their file, which fixes every field, and
+the tags they resolve to) and tag labels. Anything else is refused, so no template can
+read what the fingerprint does not cover. Global inputs (templates, code, package
+versions, settings, build time) are folded in by the caller.
 
 A context is written out as a flat run of tokens and hashed: strings with their length
 in front (so no two contexts write the same text), lists and mappings between brackets.
@@ -17,7 +20,7 @@ from typing import Any, Callable, Iterable
 
 from pydantic import BaseModel
 
-from papershelf.catalog import Label, Listing, Tag
+from papershelf.catalog import Label
 from papershelf.paper import Paper
 
 
@@ -86,22 +89,17 @@ class Fingerprinter:
             out.append({None: "n", True: "t", False: "f"}[value])
         elif kind is int or kind is float:
             out.append(f"i{value!r}" if kind is int else f"d{value!r}")
-        elif kind is Tag:  # pages that list a tag's papers get them in their context
-            out.append("T" + _text(value.name) + _text(value.slug) + f"i{len(value.papers)}")
-        elif kind is Listing:
-            out += ["Listing(", _text(value.record.name), _text(value.record.sha256), _text(value.slug), _text(value.title)]
-            self._add(value.papers, out)
-            self._add(sorted(value.new_papers), out)
-            out.append(")")
+        elif isinstance(value, str):  # Markup
+            out.append("M" + _text(str(value)))
         elif isinstance(value, (set, frozenset)):
             out.append("<" + "".join(sorted(self._token(item) for item in value)) + ">")
-        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        elif dataclasses.is_dataclass(value) and not isinstance(value, type) and kind.__dataclass_params__.frozen:
             out.append(kind.__name__ + "(")
             for item in dataclasses.fields(value):
                 self._add(getattr(value, item.name), out)
             out.append(")")
-        else:  # Markup and other kinds of text
-            out.append(_text(str(value)))
+        else:
+            raise TypeError(f"a page's context may hold only plain data, papers and labels, not {kind.__name__}")
 
     def _token(self, value: Any) -> str:
         out: list[str] = []

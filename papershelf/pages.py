@@ -37,6 +37,28 @@ class Page:
 
 
 @dataclass(frozen=True)
+class TagSummary:
+    """A tag as pages show it. Page contexts hold only plain data like this, never the
+    catalog's objects: everything a template can read is in the page's fingerprint."""
+
+    name: str
+    slug: str
+    count: int
+
+
+@dataclass(frozen=True)
+class ListingSummary:
+    """A dump as the listings show it: its name, title, URL and how many papers it listed
+    and brought first."""
+
+    name: str
+    title: str
+    slug: str
+    count: int
+    new_count: int
+
+
+@dataclass(frozen=True)
 class PageLink:
     number: int
     url_path: str
@@ -124,8 +146,13 @@ def plan_site(
 ) -> list[Page]:
     """Every HTML page of the site. Feeds, sitemap and data files are planned by the builder."""
     counts = {"papers": len(catalog.papers), "tags": len(catalog.tags), "listings": len(catalog.listings)}
-    tags_by_count = sorted(catalog.tags, key=lambda t: (-len(t.papers), t.name.casefold()))
-    tags_by_name = sorted(catalog.tags, key=lambda t: t.name.casefold())
+    summaries = {tag.name: TagSummary(tag.name, tag.slug, len(tag.papers)) for tag in catalog.tags}
+    tags_by_count = sorted(summaries.values(), key=lambda t: (-t.count, t.name.casefold()))
+    tags_by_name = sorted(summaries.values(), key=lambda t: t.name.casefold())
+    listings = [
+        ListingSummary(listing.record.name, listing.title, listing.slug, len(listing.papers), len(listing.new_papers))
+        for listing in catalog.listings
+    ]
     pages: list[Page] = []
     pages += _list_pages(
         catalog.papers,
@@ -151,11 +178,12 @@ def plan_site(
     pages.append(Page("tags/index.html", "tags.html", {"by_count": tags_by_count, "by_name": tags_by_name}))
     for tag in catalog.tags:
         pages += _list_pages(
-            tag.papers, per_page, f"tags/{tag.slug}/", "tag.html", {"tag": tag.label}, {"tag": tag}
+            tag.papers, per_page, f"tags/{tag.slug}/", "tag.html", {"tag": tag.label}, {"tag": summaries[tag.name]}
         )
-    pages.append(Page("listings/index.html", "listings.html", {"listings": catalog.listings}))
-    for listing in catalog.listings:
-        pages.append(Page(f"listings/{listing.slug}/index.html", "listing.html", {"listing": listing}))
+    pages.append(Page("listings/index.html", "listings.html", {"listings": listings}))
+    for listing, summary in zip(catalog.listings, listings):
+        context = {"listing": summary, "papers": listing.papers, "new_ids": sorted(listing.new_papers)}
+        pages.append(Page(f"listings/{listing.slug}/index.html", "listing.html", context))
     for slug, title, body in content_pages:
         pages.append(Page(f"{slug}/index.html", "page.html", {"title": title, "body": body}))
     pages.append(
