@@ -27,8 +27,13 @@ site: setup
 serve: setup
 	$(BIN)/python build.py serve
 
+# The suite, then the build, ingest and incremental tests again with every pool of workers
+# forced (PAPERSHELF_PARALLEL=always): the suite's catalogs are too small to start them.
+PARALLEL_TESTS := tests/test_incremental.py tests/test_site.py tests/test_equivalence.py tests/test_ingest.py
+
 test: setup
 	$(BIN)/python -m pytest
+	PAPERSHELF_PARALLEL=always $(BIN)/python -m pytest -q $(PARALLEL_TESTS)
 
 bench: setup
 	$(BIN)/python build.py bench

@@ -7,6 +7,7 @@ import argparse
 import dataclasses
 import json
 import os
+import signal
 import sys
 import time
 import traceback
@@ -87,6 +88,10 @@ def _check(settings: Settings) -> int:
     return 1 if broken else 0
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def _serve(settings: Settings, port: int, debug: bool) -> int:
     """Serve in a child process; build in this one, which has no other thread (builds fork)."""
 
@@ -102,6 +107,7 @@ def _serve(settings: Settings, port: int, debug: bool) -> int:
             print(f"error: {one_line(error)}", file=sys.stderr, flush=True)
 
     preview = start_server(settings.output_dir, settings.site.base_url, port=port)
+    signal.signal(signal.SIGTERM, _interrupt)  # a terminated preview stops its server too
     try:
         rebuild()
         watched = [settings.dumps_dir, settings.content_dir, settings.templates_dir, settings.static_dir]

@@ -9,8 +9,8 @@ import gc
 import multiprocessing
 import os
 from contextlib import contextmanager, nullcontext
-from multiprocessing.pool import Pool
-from typing import Any, Callable, Iterator, Sequence, TypeVar
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
 
 R = TypeVar("R")
 T = TypeVar("T")
@@ -29,9 +29,16 @@ def _collections_spare_shared_objects() -> Iterator[None]:
 
 
 @contextmanager
-def forked_pool(workers: int) -> Iterator[Pool]:
-    with _collections_spare_shared_objects(), multiprocessing.get_context("fork").Pool(workers) as pool:
-        yield pool
+def forked_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
+    """Forked workers. An executor rather than multiprocessing's Pool: a worker that dies
+    (killed, out of memory) or raises anything, KeyboardInterrupt included, fails the map
+    in the parent, where a Pool would wait forever for the lost slice."""
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+    try:
+        with _collections_spare_shared_objects():
+            yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 @contextmanager
@@ -74,6 +81,13 @@ def in_background(work: Callable[[], R]) -> Iterator[Callable[[], R]]:
 _work: Callable[[int, int], Any] | None = None
 
 
+def always_parallel() -> bool:
+    """PAPERSHELF_PARALLEL=always: every pool of workers runs whatever the number of items
+    (two workers at least, even on one core). The suite's catalogs are far below the sizes
+    where pools start, so `make test` runs the build and incremental tests once so."""
+    return os.environ.get("PAPERSHELF_PARALLEL") == "always"
+
+
 def _run_slice(bounds: tuple[int, int]) -> tuple[tuple[int, int], Any]:
     assert _work is not None
     return bounds, _work(*bounds)
@@ -92,15 +106,19 @@ def map_slices(
     Workers are forked after `work` is known, so it may be a closure over anything the
     parent holds: only slice bounds and results pass between processes."""
     global _work
-    workers = os.cpu_count() or 1
-    serial = count < parallel_from or workers < 2
+    forced = always_parallel()
+    workers = max(2, os.cpu_count() or 1) if forced else os.cpu_count() or 1
+    serial = count == 0 or (not forced and (count < parallel_from or workers < 2))
     step = max(1, count if serial else -(-count // (workers * slices_per_worker)))
     bounds = [(start, min(start + step, count)) for start in range(0, count, step)]
     results: dict[int, R] = {}
     _work = work
     try:
         with nullcontext() if serial else forked_pool(workers) as pool:
-            finished = ((slice_, work(*slice_)) for slice_ in bounds) if pool is None else pool.imap_unordered(_run_slice, bounds)
+            if pool is None:
+                finished: Iterable[tuple[tuple[int, int], R]] = ((slice_, work(*slice_)) for slice_ in bounds)
+            else:
+                finished = (future.result() for future in as_completed([pool.submit(_run_slice, slice_) for slice_ in bounds]))
             for (start, stop), result in finished:
                 results[start] = result
                 if on_slice is not None:

@@ -18,6 +18,7 @@ import functools
 import multiprocessing
 import os
 import threading
+import time
 import urllib.parse
 from dataclasses import dataclass
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -173,12 +174,21 @@ class Preview:
         self.process.join()
 
 
+def _serve_while_parent_lives(server: BoundedServer, parent: int) -> None:
+    """The server child's life: serve until the command's process is gone, however it
+    ended (a kill -9 included), so that no server outlives its preview."""
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    while os.getppid() == parent:
+        time.sleep(POLL_SECONDS)
+    os._exit(0)
+
+
 def start_server(site_dir: Path, base_url: str, port: int = 8000) -> Preview:
     """Bind here (so a port in use is this process's error), then serve in a forked child."""
     context = multiprocessing.get_context("fork")
     builds = context.Value("q", 0, lock=False)
     server = make_server(site_dir, base_url, port=port, builds=builds)
-    process = context.Process(target=server.serve_forever, daemon=True)
+    process = context.Process(target=_serve_while_parent_lives, args=(server, os.getpid()), daemon=True)
     process.start()
     server.server_close()  # the child serves on its copy of the socket
     return Preview(process, server.server_address[1], builds)

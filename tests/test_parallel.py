@@ -67,3 +67,34 @@ def test_leaving_the_block_stops_a_worker_still_running(tmp_path) -> None:
     assert time.perf_counter() - started < 2
     time.sleep(3.5)
     assert not marker.exists()
+
+
+def test_one_switch_forces_every_pool_at_any_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    parent = os.getpid()
+    items = list(range(3))
+    monkeypatch.setenv("PAPERSHELF_PARALLEL", "always")
+    pids = {pid for _, pid in map_slices(lambda start, stop: os.getpid(), len(items), parallel_from=10**9)}
+    assert parent not in pids
+    assert map_each(lambda item: item + 1, items, parallel_from=10**9) == [1, 2, 3]
+    monkeypatch.delenv("PAPERSHELF_PARALLEL")
+    assert {pid for _, pid in map_slices(lambda start, stop: os.getpid(), len(items), parallel_from=10**9)} == {parent}
+
+
+def test_a_worker_that_dies_fails_the_map_instead_of_hanging_it() -> None:
+    from concurrent.futures.process import BrokenProcessPool
+
+    parent = os.getpid()
+
+    def work(start: int, stop: int) -> int:
+        if os.getpid() != parent and start == 0:
+            os._exit(9)  # as if killed
+        return stop - start
+
+    with pytest.raises(BrokenProcessPool):
+        map_slices(work, 100, parallel_from=10)
+
+    def interrupted(start: int, stop: int) -> int:
+        raise KeyboardInterrupt("in a worker")
+
+    with pytest.raises(KeyboardInterrupt):
+        map_slices(interrupted, 100, parallel_from=10)

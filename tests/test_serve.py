@@ -60,6 +60,16 @@ def serving(catalog: Path) -> Iterator[tuple[Serving, str]]:
     origin = line.split()[1].rstrip(",").removesuffix("/papershelf/")
     yield server, origin
     server.stop()
+    host, port = origin.removeprefix("http://").split(":")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:  # the server process ends with the command's
+        try:
+            socket.create_connection((host, int(port)), timeout=1).close()
+        except ConnectionRefusedError:
+            break
+        time.sleep(0.2)
+    else:
+        raise AssertionError("the preview's server outlived it")
 
 
 def fetch(url: str) -> str:
