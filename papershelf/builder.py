@@ -111,10 +111,16 @@ def analyse_catalog(papers: list[Paper], store: Store, cache: Cache) -> TermTabl
 def load_content_pages(folder: Path) -> list[tuple[str, str, object]]:
     """Markdown pages (`about.md` → /about/): the first `# ` heading is the title."""
     pages = []
+    seen: dict[str, Path] = {}
     for path in sorted(folder.glob("*.md")):
         slug = content_page_slug(path)
         if not _SLUG.match(slug) or slug in RESERVED_SLUGS:
             raise PapershelfError(path, f"the file name gives the URL /{slug}/, which is not allowed")
+        if slug in seen:
+            raise PapershelfError(path, f"the file name gives the URL /{slug}/, as {seen[slug].name} does: rename one of them")
+        if path.is_symlink():
+            raise PapershelfError(path, "refused: a content page must be a file, not a symbolic link (its target would be published)")
+        seen[slug] = path
         try:
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError:

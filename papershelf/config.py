@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from papershelf.errors import PapershelfError
 from papershelf.links import web_url
-from papershelf.tagging import Tagger
+from papershelf.tagging import Tagger, tag_slug
 from papershelf.yamlio import invalid, parse_yaml, read_text
 
 # A path segment of base_url: URL-safe characters only, since it starts every link.
@@ -80,6 +80,20 @@ class Config(_Strict):
     paths: Paths = Paths()
     max_tags_per_paper: int = Field(default=4, ge=1, le=50)
     tags: list[TagRule] = []
+
+    @field_validator("tags")
+    @classmethod
+    def _one_page_per_tag(cls, rules: list[TagRule]) -> list[TagRule]:
+        """Two rules with one name or one slug would share a tag page: one would be lost."""
+        names: dict[str, str] = {}
+        slugs: dict[str, str] = {}
+        for rule in rules:
+            slug = rule.slug or tag_slug(rule.name)
+            if rule.name in names or slug in slugs:
+                other = names.get(rule.name) or slugs[slug]
+                raise ValueError(f"the tags {other!r} and {rule.name!r} would have one page, tags/{slug}/: give one another name or slug")
+            names[rule.name] = slugs[slug] = rule.name
+        return rules
 
 
 class Settings:

@@ -4,6 +4,7 @@ helpers templates use to make links, and the content-hashed static assets."""
 from __future__ import annotations
 
 import hashlib
+import os
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +28,7 @@ class Assets:
 
     @classmethod
     def collect(cls, static_dir: Path, extra: dict[str, Path]) -> "Assets":
-        sources = {p.relative_to(static_dir).as_posix(): p for p in sorted(static_dir.rglob("*")) if p.is_file()}
+        sources = {path.relative_to(static_dir).as_posix(): path for path in static_files(static_dir)}
         sources.update(extra)
         files, names = {}, {}
         for name, path in sorted(sources.items()):
@@ -38,6 +39,20 @@ class Assets:
             files[hashed] = data
             names[name] = hashed
         return cls(files, names)
+
+
+def static_files(folder: Path) -> list[Path]:
+    """The files under `folder`, in name order. A symbolic link is refused, not followed:
+    whatever it points to would be published."""
+    found = []
+    for parent, folders, files in os.walk(folder):
+        for name in sorted(folders + files):
+            path = Path(parent) / name
+            if path.is_symlink():
+                raise PapershelfError(path, "refused: a symbolic link in the static folder (its target would be published)")
+            if name in files:
+                found.append(path)
+    return sorted(found)
 
 
 class MacroOnce:

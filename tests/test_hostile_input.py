@@ -171,3 +171,29 @@ def test_validation_errors_name_the_line(built: Path, capsys: pytest.CaptureFixt
     assert run(built, "build") == 2
     line = config.read_text().splitlines().index("  papers_per_page: lots") + 1
     assert error_line(capsys).startswith(f"error: {config}:{line}: key 'site.papers_per_page'")
+
+
+def test_symlinked_pages_and_static_files_are_refused(built: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    secret = tmp_path / "os-release"
+    secret.write_text("# Secret\n\nNAME=machine\n")
+    before = state(built)
+    for link in (built / "content" / "pages" / "release.md", built / "static" / "release.css"):
+        link.symlink_to(secret)
+        capsys.readouterr()
+        assert run(built, "build") == 2
+        assert error_line(capsys).startswith(f"error: {link}: refused: "), link
+        link.unlink()
+        assert state(built) == before
+
+
+def test_two_sources_of_one_page_are_refused(built: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (built / "content" / "pages" / "About.md").write_text("# About too\n")
+    capsys.readouterr()
+    assert run(built, "build") == 2
+    assert "the file name gives the URL /about/, as About.md does" in error_line(capsys)
+    (built / "content" / "pages" / "About.md").unlink()
+    config = built / "config.yaml"
+    text = config.read_text()
+    config.write_text(text.replace("\ntags:\n", "\ntags:\n  - name: Quantization\n    match: [quantized]\n", 1))
+    assert run(built, "build") == 2
+    assert "key 'tags': Value error, the tags 'Quantization' and 'Quantization' would have one page" in error_line(capsys)
