@@ -4,7 +4,6 @@ in one of them, serves only what is inside the site, and fails with one clear li
 from __future__ import annotations
 
 import http.client
-import os
 import queue
 import socket
 import subprocess
