@@ -4,6 +4,7 @@ in one of them, serves only what is inside the site, and fails with one clear li
 from __future__ import annotations
 
 import http.client
+import os
 import queue
 import socket
 import subprocess
@@ -20,12 +21,28 @@ import pytest
 from tests.conftest import ROOT
 
 
+# `build.py serve`, saying so whenever it forks while it runs a thread (which could leave the
+# child with a lock held by a thread that no longer exists).
+SERVE_WATCHING_FORKS = """
+import os, sys, threading
+def check():
+    if threading.active_count() > 1:
+        print(f"forked with {threading.active_count()} threads", file=sys.stderr, flush=True)
+os.register_at_fork(before=check)
+from papershelf.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
 class Serving:
-    """`build.py serve` in its own process, its output read line by line."""
+    """`build.py serve` in its own process, every pool of workers forced (so that its
+    rebuilds fork), its output read line by line."""
 
     def __init__(self, catalog: Path, port: int = 0):
-        command = [sys.executable, str(ROOT / "build.py"), "--config", str(catalog / "config.yaml"), "--base-url", "/papershelf/", "serve", "--port", str(port)]
-        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+        command = [sys.executable, "-c", SERVE_WATCHING_FORKS, "--config", str(catalog / "config.yaml"), "--base-url", "/papershelf/", "serve", "--port", str(port)]
+        env = os.environ | {"PAPERSHELF_PARALLEL": "always"}
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env)
+        self.seen: list[str] = []
         self.lines: queue.Queue[tuple[str, str]] = queue.Queue()
         for name, stream in (("out", self.process.stdout), ("err", self.process.stderr)):
             threading.Thread(target=self._read, args=(name, stream), daemon=True).start()
@@ -42,7 +59,8 @@ class Serving:
                 stream, line = self.lines.get(timeout=0.5)
             except queue.Empty:
                 continue
-            assert "Traceback" not in line, line
+            self.seen.append(line)
+            assert "Traceback" not in line and "forked with" not in line, line
             if text in line:
                 return stream, line
         raise AssertionError(f"no line with {text!r} within {seconds} s")
@@ -50,6 +68,9 @@ class Serving:
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=20)
+        while not self.lines.empty():
+            self.seen.append(self.lines.get()[1])
+        assert not [line for line in self.seen if "forked with" in line or "Traceback" in line], self.seen
 
 
 @pytest.fixture
