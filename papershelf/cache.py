@@ -1,8 +1,9 @@
 """What a build remembers between runs, in the catalog's `.cache/` folder (never committed):
 
-- file digests: the SHA-256 of every input file, with its size and modification time only
-  as a shortcut to skip re-reading an untouched file (a git checkout that resets times
-  costs a re-read, never a wrong answer);
+- file digests: the SHA-256 of every input file, with its status (size, modification and
+  status-change times, inode) only as a shortcut to skip re-reading an untouched file (a
+  git checkout costs a re-read, never a wrong answer; an edit that sets the modification
+  time back is still seen);
 - parsed papers keyed by the digest of their YAML text, so unchanged files are not parsed
   again (an append-only log: adding 200 papers appends 200 entries);
 - the last build's term table (every paper's analysed words, keyed by the same digests),
@@ -32,7 +33,7 @@ from papershelf.yamlio import write_atomic
 if TYPE_CHECKING:
     from papershelf.store import Store
 
-FORMAT = 1
+FORMAT = 2  # of the JSON files: their file status entries gained ctime and inode
 CODE_DIR = Path(__file__).resolve().parent
 
 
@@ -88,24 +89,30 @@ def walk_files(folder: Path, hidden: bool = False) -> Iterator[os.DirEntry]:
                     yield entry
 
 
+def file_status(stat: os.stat_result) -> list[int]:
+    """What says a file is untouched: its size and modification time, which tools may set
+    back (`touch -r`, `cp -p`), and its inode and status-change time, which they cannot."""
+    return [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
+
+
 @dataclass
 class FileDigests:
     """Digests of files under a root, reusing earlier ones for files whose size and
     modification time have not changed."""
 
-    known: dict[str, list] = field(default_factory=dict)  # path -> [size, mtime_ns, digest]
+    known: dict[str, list] = field(default_factory=dict)  # path -> [*file_status, digest]
     # Files this process has seen untouched or has written: an ingest and the build after it
     # in one run check each file once (a stat per file is a second at 100,000 files).
     checked: set[str] = field(default_factory=set)
 
     def known_digest(self, path: Path | str, stat: os.stat_result | None = None) -> str | None:
-        """The remembered digest, if the file's size and modification time are unchanged."""
+        """The remembered digest, if the file's status (see file_status) is unchanged."""
         name = str(path)
         stat = stat if stat is not None else os.stat(name)
         entry = self.known.get(name)
-        if entry and entry[0] == stat.st_size and entry[1] == stat.st_mtime_ns:
+        if entry and entry[:4] == file_status(stat):
             self.checked.add(name)
-            return entry[2]
+            return entry[4]
         return None
 
     def digest(self, path: Path, data: bytes | None = None) -> str:
@@ -123,7 +130,7 @@ class FileDigests:
 
     def remember(self, path: Path | str, digest: str, stat: os.stat_result) -> None:
         """The digest of a file just read or written, and its status then."""
-        self.known[str(path)] = [stat.st_size, stat.st_mtime_ns, digest]
+        self.known[str(path)] = [*file_status(stat), digest]
         self.checked.add(str(path))
 
     def tree(self, folder: Path) -> dict[str, str]:
@@ -134,7 +141,7 @@ class FileDigests:
         known, checked = self.known, self.checked
         for path in sorted(entry.path for entry in walk_files(folder)):
             # A file checked in this run is a known one; a Path is made only to read a file.
-            digest = known[path][2] if path in checked else self.known_digest(path) or self.digest(Path(path))
+            digest = known[path][4] if path in checked else self.known_digest(path) or self.digest(Path(path))
             digests[path[prefix:].replace(os.sep, "/")] = digest
         return digests
 

@@ -211,7 +211,7 @@ def run_ingest(
     to read and the same tag rules as last time, the store is not even loaded."""
     retag_all = cache is None or cache.tag_rules() != tagger.digest
     known = {record.name: record.sha256 for record in load_ledger(content_dir)}
-    # Digests of dump files, reused while a file's size and modification time stay the same.
+    # Digests of dump files, reused while a file's status (cache.file_status) stays the same.
     digests = cache.dump_digests() if cache is not None else FileDigests()
     report = IngestReport()
     to_read = []

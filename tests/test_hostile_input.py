@@ -3,6 +3,7 @@ nothing written; never a page lost, never an href that is not http(s)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -197,3 +198,19 @@ def test_two_sources_of_one_page_are_refused(built: Path, capsys: pytest.Capture
     config.write_text(text.replace("\ntags:\n", "\ntags:\n  - name: Quantization\n    match: [quantized]\n", 1))
     assert run(built, "build") == 2
     assert "key 'tags': Value error, the tags 'Quantization' and 'Quantization' would have one page" in error_line(capsys)
+
+
+def test_an_edit_that_keeps_the_size_and_modification_time_is_seen(built: Path) -> None:
+    """The digest cache trusts a file whose status is unchanged: its ctime and inode, which
+    no edit can set back, are part of that status (a tool that restores modification times,
+    `touch -r` or `cp -p`, would otherwise hide an edit from every later build)."""
+    assert run(built, "--clean", "build") == 0  # the cache now knows this folder's files
+    path = paper_file(built)
+    text = path.read_text()
+    status = path.stat()
+    edited = text.replace("title: 'Q-VLM:", "title: 'Q-VLN:", 1)
+    assert edited != text and len(edited) == len(text)
+    path.write_text(edited)
+    os.utime(path, ns=(status.st_atime_ns, status.st_mtime_ns))
+    assert run(built) == 0
+    assert "Q-VLN:" in (built / "site" / "papers" / f"{Q_VLM}.html").read_text()
