@@ -196,6 +196,16 @@ class Output:
     make: Callable[[], bytes]
 
 
+class Outputs(dict):
+    """Output path -> Output. A path planned twice is refused: one of the two files would
+    be lost without a word."""
+
+    def __setitem__(self, path: str, output: Output) -> None:
+        if path in self:
+            raise PapershelfError(path, "two files of the site would be written here: one of them would be lost")
+        super().__setitem__(path, output)
+
+
 # Fingerprinting every output is a pass over every page's context: on every core for a
 # large site (workers share the planned outputs by forking).
 FINGERPRINTS_PARALLEL_FROM = 4000
@@ -235,7 +245,7 @@ def plan_outputs(
     def page_output(template: str, context: dict) -> Callable[[], bytes]:
         return lambda: render_page(env, template, context)
 
-    outputs: dict[str, Output] = {}
+    outputs = Outputs()
     for page in pages:
         context = dict(page.context, page=page)
         outputs[page.path] = Output((common, page.template, page.path, page.context), page_output(page.template, context))

@@ -214,3 +214,31 @@ def test_an_edit_that_keeps_the_size_and_modification_time_is_seen(built: Path) 
     os.utime(path, ns=(status.st_atime_ns, status.st_mtime_ns))
     assert run(built) == 0
     assert "Q-VLN:" in (built / "site" / "papers" / f"{Q_VLM}.html").read_text()
+
+
+def test_an_unexpected_error_is_one_line_and_its_traceback_needs_debug(
+    built: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from papershelf import cli
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("something\nunforeseen")
+
+    monkeypatch.setattr(cli, "build", broken)
+    capsys.readouterr()
+    assert run(built, "build") == 1
+    assert error_line(capsys) == "error: internal error: RuntimeError: something unforeseen (run with --debug for the traceback)"
+    with pytest.raises(RuntimeError, match="unforeseen"):
+        run(built, "--debug", "build")
+    assert run(built, "build") == 1  # the lock was let go
+
+
+def test_two_files_planned_at_one_path_are_refused_not_lost(built: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from papershelf import catalog
+
+    monkeypatch.setattr(catalog, "unique_listing_slug", lambda name, taken: "one-slug")  # as a clash would
+    before = state(built)
+    capsys.readouterr()
+    assert run(built, "--clean", "build") == 2
+    assert error_line(capsys) == "error: listings/one-slug/index.html: two files of the site would be written here: one of them would be lost"
+    assert state(built) == before
