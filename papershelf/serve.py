@@ -13,6 +13,7 @@ number of threads, so a flood of half-open connections cannot exhaust the machin
 
 from __future__ import annotations
 
+import ctypes
 import errno
 import functools
 import multiprocessing
@@ -22,7 +23,6 @@ import time
 import urllib.parse
 from dataclasses import dataclass
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from multiprocessing.sharedctypes import Synchronized
 from pathlib import Path
 from typing import Any, Callable
 
@@ -44,7 +44,7 @@ class SiteHandler(SimpleHTTPRequestHandler):
     """Serves `directory` under `base_url`, with the site's own 404 page."""
 
     base_url = "/"
-    builds: Synchronized | None = None  # the count of builds, when pages reload on a new one
+    builds: ctypes.c_longlong | None = None  # the count of builds (shared memory), when pages reload on a new one
     timeout = IDLE_SECONDS
 
     def translate_path(self, path: str) -> str:
@@ -136,7 +136,7 @@ class BoundedServer(ThreadingHTTPServer):
             self.slots.release()
 
 
-def make_server(site_dir: Path, base_url: str, host: str = "127.0.0.1", port: int = 8000, builds: Synchronized | None = None) -> BoundedServer:
+def make_server(site_dir: Path, base_url: str, host: str = "127.0.0.1", port: int = 8000, builds: ctypes.c_longlong | None = None) -> BoundedServer:
     """The server, bound and listening (no thread started yet). A port in use is a
     one-line error."""
     handler = type("BoundSiteHandler", (SiteHandler,), {"base_url": base_url, "builds": builds})
@@ -166,7 +166,7 @@ class Preview:
 
     process: multiprocessing.process.BaseProcess
     port: int
-    builds: Synchronized
+    builds: ctypes.c_longlong
 
     def close(self) -> None:
         if self.process.is_alive():
