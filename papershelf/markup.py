@@ -10,7 +10,7 @@ from markupsafe import Markup, escape
 from papershelf.links import URL_PATTERN, clean_url, first_link_mark
 
 MARKDOWN_EXTENSIONS = ["extra", "sane_lists", "smarty"]
-ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
+ALLOWED_URL_SCHEMES = {"http", "https"}  # as for every other href; relative links stay
 
 
 def linkify(text: str) -> Markup:

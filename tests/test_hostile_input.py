@@ -242,3 +242,11 @@ def test_two_files_planned_at_one_path_are_refused_not_lost(built: Path, monkeyp
     assert run(built, "--clean", "build") == 2
     assert error_line(capsys) == "error: listings/one-slug/index.html: two files of the site would be written here: one of them would be lost"
     assert state(built) == before
+
+
+def test_markdown_links_keep_an_href_only_when_http_or_relative() -> None:
+    from papershelf.markup import render_markdown
+
+    html = str(render_markdown("[a](/about/) [b](mailto:x@y.z) [c](JaVaScRiPt:alert(1)) [d](data:text/html,x) [e](https://x.org/p)"))
+    hrefs = [part.split('"')[1] for part in html.split("href=")[1:]]
+    assert hrefs == ["/about/", "https://x.org/p"], html
