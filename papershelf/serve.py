@@ -18,6 +18,7 @@ import errno
 import functools
 import multiprocessing
 import os
+import signal
 import threading
 import time
 import urllib.parse
@@ -176,7 +177,9 @@ class Preview:
 
 def _serve_while_parent_lives(server: BoundedServer, parent: int) -> None:
     """The server child's life: serve until the command's process is gone, however it
-    ended (a kill -9 included), so that no server outlives its preview."""
+    ended (a kill -9 included), so that no server outlives its preview. Ctrl-C reaches the
+    whole process group: the command's process hears it and stops this one."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     while os.getppid() == parent:
         time.sleep(POLL_SECONDS)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import http.client
 import os
 import queue
+import signal
 import socket
 import subprocess
 import sys
@@ -41,7 +42,7 @@ class Serving:
     def __init__(self, catalog: Path, port: int = 0):
         command = [sys.executable, "-c", SERVE_WATCHING_FORKS, "--config", str(catalog / "config.yaml"), "--base-url", "/papershelf/", "serve", "--port", str(port)]
         env = os.environ | {"PAPERSHELF_PARALLEL": "always"}
-        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env)
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env, start_new_session=True)
         self.seen: list[str] = []
         self.lines: queue.Queue[tuple[str, str]] = queue.Queue()
         for name, stream in (("out", self.process.stdout), ("err", self.process.stderr)):
@@ -68,6 +69,7 @@ class Serving:
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=20)
+        time.sleep(0.5)  # the readers' last lines
         while not self.lines.empty():
             self.seen.append(self.lines.get()[1])
         assert not [line for line in self.seen if "forked with" in line or "Traceback" in line], self.seen
@@ -130,6 +132,17 @@ def test_serve_rebuilds_after_a_change_and_after_a_broken_template(catalog: Path
     (catalog / "templates" / "page.html").write_text(good.replace("{{ title }}", "{{ title.no_such_thing() }}"))
     stream, line = server.wait_for("template error")
     assert line.startswith(f"error: {page_template}:") and "no_such_thing" in line, line
+
+
+def test_ctrl_c_stops_the_preview_and_its_server_without_a_traceback(catalog: Path) -> None:
+    server = Serving(catalog)
+    _, line = server.wait_for("serving http://127.0.0.1:")
+    os.killpg(server.process.pid, signal.SIGINT)  # as a terminal sends it: to the whole group
+    assert server.process.wait(timeout=20) == 0
+    server.stop()  # reads what is left: no traceback
+    port = int(line.split()[1].split(":")[2].split("/")[0])
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
 
 
 def test_a_port_in_use_is_one_line_with_a_hint(catalog: Path) -> None:
