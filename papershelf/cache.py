@@ -97,8 +97,8 @@ def file_status(stat: os.stat_result) -> list[int]:
 
 @dataclass
 class FileDigests:
-    """Digests of files under a root, reusing earlier ones for files whose size and
-    modification time have not changed."""
+    """Digests of files under a root, reusing earlier ones for files whose status (see
+    file_status) has not changed."""
 
     known: dict[str, list] = field(default_factory=dict)  # path -> [*file_status, digest]
     # Files this process has seen untouched or has written: an ingest and the build after it
@@ -110,9 +110,9 @@ class FileDigests:
         name = str(path)
         stat = stat if stat is not None else os.stat(name)
         entry = self.known.get(name)
-        if entry and entry[:4] == file_status(stat):
+        if entry and entry[:-1] == file_status(stat):
             self.checked.add(name)
-            return entry[4]
+            return entry[-1]
         return None
 
     def digest(self, path: Path, data: bytes | None = None) -> str:
@@ -141,7 +141,7 @@ class FileDigests:
         known, checked = self.known, self.checked
         for path in sorted(entry.path for entry in walk_files(folder)):
             # A file checked in this run is a known one; a Path is made only to read a file.
-            digest = known[path][4] if path in checked else self.known_digest(path) or self.digest(Path(path))
+            digest = known[path][-1] if path in checked else self.known_digest(path) or self.digest(Path(path))
             digests[path[prefix:].replace(os.sep, "/")] = digest
         return digests
 

@@ -14,7 +14,7 @@ from functools import cached_property
 
 from slugify import slugify
 
-from papershelf.paper import Paper
+from papershelf.paper import Paper, unique_slug
 from papershelf.store import DumpRecord, Store
 from papershelf.tagging import tag_slug
 
@@ -80,12 +80,9 @@ def listing_slug(dump_name: str) -> str:
 
 def unique_listing_slug(dump_name: str, taken: set[str]) -> str:
     """The dump's slug, or when an earlier dump has it (`030 my dump.txt`, `030_my_dump.txt`),
-    the slug with the start of a digest of the dump's name: a page for each, the same each build."""
-    slug = listing_slug(dump_name)
-    if slug not in taken:
-        return slug
-    digest = hashlib.sha256(dump_name.encode("utf-8")).hexdigest()
-    return next(f"{slug}-{digest[:length]}" for length in range(6, 65) if f"{slug}-{digest[:length]}" not in taken)
+    the slug with the start of a digest of the dump's name, as paper slugs take their id's:
+    a page for each, the same each build."""
+    return unique_slug(listing_slug(dump_name), hashlib.sha256(dump_name.encode("utf-8")).hexdigest(), taken)
 
 
 def build_catalog(store: Store, tag_order: list[str], tag_slugs: dict[str, str]) -> Catalog:

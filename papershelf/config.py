@@ -63,6 +63,11 @@ class TagRule(_Strict):
     slug: str | None = Field(default=None, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
     match: list[str] = Field(min_length=1)
 
+    @property
+    def page_slug(self) -> str:
+        """The slug of the tag's page: the one given, or the name's."""
+        return self.slug or tag_slug(self.name)
+
     @field_validator("match")
     @classmethod
     def _patterns_compile(cls, values: list[str]) -> list[str]:
@@ -88,7 +93,7 @@ class Config(_Strict):
         names: dict[str, str] = {}
         slugs: dict[str, str] = {}
         for rule in rules:
-            slug = rule.slug or tag_slug(rule.name)
+            slug = rule.page_slug
             if rule.name in names or slug in slugs:
                 other = names.get(rule.name) or slugs[slug]
                 raise ValueError(f"the tags {other!r} and {rule.name!r} would have one page, tags/{slug}/: give one another name or slug")

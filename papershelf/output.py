@@ -121,8 +121,7 @@ class StagedSite:
     def __init__(self, output: Path, whole: bool):
         self.output = output
         self.whole = whole or not output.is_dir()
-        output.parent.mkdir(parents=True, exist_ok=True)
-        recover(output)
+        output.parent.mkdir(parents=True, exist_ok=True)  # repaired by then (runlock.exclusive_run)
         self.staging = Path(tempfile.mkdtemp(dir=output.parent, prefix=f".{output.name}-new-"))
         self._folders: set[str] = set()
         # The files the site has now (read once: a walk of a large site takes a second).

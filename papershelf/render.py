@@ -46,7 +46,7 @@ def static_files(folder: Path) -> list[Path]:
     whatever it points to would be published."""
     found = []
     for parent, folders, files in os.walk(folder):
-        for name in sorted(folders + files):
+        for name in folders + files:
             path = Path(parent) / name
             if path.is_symlink():
                 raise PapershelfError(path, "refused: a symbolic link in the static folder (its target would be published)")

@@ -197,14 +197,14 @@ def start_server(site_dir: Path, base_url: str, port: int = 8000) -> Preview:
     return Preview(process, server.server_address[1], builds)
 
 
-def watch(paths: list[Path], rebuild: Callable[[], None], preview: Preview, stop: Callable[[], bool] = lambda: False) -> None:
+def watch(paths: list[Path], rebuild: Callable[[], None], preview: Preview) -> None:
     """Poll the inputs in this thread; after a change (and a moment of quiet), rebuild and
     count a build, whatever the rebuild did (it reports its own errors). The inputs are
     read before each rebuild, so an edit saved while it runs starts another (as does what
     the rebuild itself writes to content/: that one finds nothing new). Returns when the
-    server process has stopped or `stop()` says so."""
+    server process has stopped."""
     before = snapshot(paths)
-    while preview.process.is_alive() and not stop():
+    while preview.process.is_alive():
         preview.process.join(POLL_SECONDS)
         if snapshot(paths) == before:
             continue

@@ -74,7 +74,7 @@ class Tagger:
         self.single, self.longer = dict(single), dict(longer)  # plain dicts: lookups must not add keys
         self.first_words = frozenset(single) | {first for first, _ in longer}
         self.patterns = [(number, pattern) for number, rule in enumerate(self.rules) for pattern in rule.patterns]
-        self.slugs = {rule.name: rule.slug or tag_slug(rule.name) for rule in rules}
+        self.slugs = {rule.name: rule.page_slug for rule in rules}
         # What the tags of a paper depend on: the rules and this module's code (a fix to the
         # matching retags the catalog, as a change to the rules does).
         rules_text = json.dumps([[r.name, r.match] for r in rules] + [limit, TITLE_WEIGHT, MIN_SCORE])
