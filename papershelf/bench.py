@@ -1,7 +1,9 @@
 """The benchmark: synthetic catalogs of N papers, built the ways people build them.
 
-For each size it generates dumps in both layouts (about 200 papers each, realistic title
-and abstract lengths, ~30% with code links, words that trigger the starter taxonomy), then
+For each size it generates dumps in both layouts (about 200 papers each, ~30% with code
+links), with papers shaped like the sample dumps': titles of 74 characters, abstracts of
+1,400 and 2.2 tags of the starter taxonomy per paper on average (the sample: 73, 1,360 and
+2.2; the filler words trigger no tag, the topic words do). Then it
 measures, each in its own process: a clean build (ingest + build), adding one 200-paper
 dump, a build with nothing new, and adding a dump of 200 papers of which 20 were seen
 before (as real dumps have them). It reports wall time, the time of each stage, peak
@@ -25,6 +27,11 @@ import yaml
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PAPERS_PER_DUMP = 200
+# Shapes matched to the sample dumps (see the docstring): words per title besides its topic,
+# sentences per abstract besides the first, and the share of sentences naming a topic.
+TITLE_WORDS = (3, 6)
+SENTENCES = (5, 9)
+TOPIC_SHARE = 0.2
 CODE_SHARE = 0.3
 
 TOPICS = [
@@ -41,11 +48,11 @@ WORDS = (
     "performance accuracy efficient efficiency scalable robust novel propose proposed show demonstrate "
     "experiments significant improvement baseline baselines state-of-the-art architecture layer layers "
     "attention representation representations learning network networks parameters memory compute cost "
-    "latency tokens sequence sequences encoder decoder pretraining fine-tuning generalization evaluation "
+    "tokens sequence sequences pretraining fine-tuning generalization evaluation "
     "analysis study empirical theoretical optimization gradient loss objective sparse dense feature features "
-    "embedding embeddings retrieval language vision image images text audio multimodal cross-lingual "
+    "embedding embeddings language vision image images text "
     "transfer supervised unsupervised semi-supervised contrastive generative discriminative adaptive "
-    "dynamic hierarchical modular unified general-purpose lightweight compact compression speedup"
+    "dynamic hierarchical modular unified general-purpose lightweight compact "
 ).split()
 NAMES = "Q Flex Mo Tri Uni Omni Hyper Meta Swift Deep Sparse Lite Mega Neo Proto Astra Nova Quanta Vec Graph".split()
 SUFFIXES = "Former Net LM Bench Merge KD MoE ViT Tune Search Fusion Mix".split()
@@ -55,7 +62,7 @@ VERBS = ["reduces cost", "improves accuracy", "scales to large models", "needs n
 
 def _title(rng: random.Random, number: int) -> str:
     topic = rng.choice(TOPICS)
-    words = rng.sample(WORDS, rng.randint(4, 9))
+    words = rng.sample(WORDS, rng.randint(TITLE_WORDS[0], TITLE_WORDS[1]))
     title = " ".join(w.capitalize() if i == 0 else w for i, w in enumerate(words))
     if rng.random() < 0.6:
         name = f"{rng.choice(NAMES)}{rng.choice(SUFFIXES)}{number}"
@@ -68,9 +75,9 @@ def _abstract(rng: random.Random, title: str) -> str:
     other = rng.choice(TOPICS)
     name = title.split(":")[0] if ":" in title else "our method"
     sentences = [FILLER.format(t=topic, n=name, a=rng.choice(WORDS), v=rng.choice(VERBS))]
-    for _ in range(rng.randint(6, 11)):
+    for _ in range(rng.randint(*SENTENCES)):
         words = [rng.choice(WORDS) for _ in range(rng.randint(12, 24))]
-        if rng.random() < 0.4:
+        if rng.random() < TOPIC_SHARE:
             words.insert(rng.randrange(len(words)), rng.choice([topic, other]))
         sentences.append(" ".join(words).capitalize() + ".")
     if rng.random() < CODE_SHARE:
@@ -149,6 +156,8 @@ def bench_size(count: int, workdir: Path) -> dict:
     result = {"papers": count}
     result["clean_build"] = _run(folder, "--clean")
     print(describe("clean_build", result["clean_build"]), flush=True)
+    result["site"] = site_sizes(folder / "site", count)
+    print(describe_sizes(result["site"]), flush=True)
     # An ordinary word, and two words found in most papers (their shards are the largest).
     result["first_search"] = first_search_bytes(folder / "site", "quantization")
     result["first_search_common"] = first_search_bytes(folder / "site", "language model")
@@ -202,10 +211,70 @@ def first_search_bytes(site: Path, query: str, shown: int = 10) -> dict:
     parts = manifest["docParts"][-shown:]
     names = [name for part in manifest["docParts"] for name in json.loads((site / part).read_text())]
     files += [site / part for part in parts]
-    files += [site / f"search/d/{chunk}.{names[chunk]}.json" for chunk in range(max(0, len(names) - shown), len(names))]
-    raw = sum(path.stat().st_size for path in files)
-    compressed = sum(len(gzip.compress(path.read_bytes(), 6)) for path in files)
+    files += [site / f"search/d/{chunk}.{names[chunk]}.json.gz" for chunk in range(max(0, len(names) - shown), len(names))]
+
+    def sizes(path: Path) -> tuple[int, int]:
+        """Raw and gzip-compressed bytes (files stored compressed cross the network as they are)."""
+        data = path.read_bytes()
+        if path.suffix == ".gz":
+            return len(gzip.decompress(data)), len(data)
+        return len(data), len(gzip.compress(data, 6))
+
+    raw, compressed = (sum(column) for column in zip(*map(sizes, files)))
     return {"query": query, "files": len(files), "raw_bytes": raw, "gzip_bytes": compressed}
+
+
+PAGES_LIMIT_BYTES = 10**9  # GitHub Pages refuses a published site over 1 GB
+
+
+def kind_of(path: str) -> str:
+    """What a file of the site is, by its path: the parts whose bytes grow with the catalog."""
+    top = path.split("/", 1)[0]
+    if path.endswith(".xml") and "sitemap" not in path:
+        return "feeds"
+    if top == "papers":
+        return "paper pages"
+    if top == "page" or path == "index.html":
+        return "list pages"
+    if top in ("tags", "listings"):
+        return {"tags": "tag pages", "listings": "listings"}[top]
+    if top == "search" and path != "search/index.html":
+        return "search index"
+    if top == "data" or path == "papers.json":
+        return "data files"
+    if top == "sitemaps" or path == "sitemap.xml":
+        return "sitemaps"
+    if top == "assets":
+        return "assets"
+    return "other pages"
+
+
+def site_sizes(site: Path, papers: int) -> dict:
+    """The built site's bytes and files by kind, and the largest catalog that fits GitHub
+    Pages' 1 GB at the bytes per paper measured here."""
+    kinds: dict[str, dict[str, int]] = {}
+    for folder, _, names in os.walk(site):
+        for name in names:
+            full = os.path.join(folder, name)
+            kind = kinds.setdefault(kind_of(os.path.relpath(full, site).replace(os.sep, "/")), {"bytes": 0, "files": 0})
+            kind["bytes"] += os.stat(full).st_size
+            kind["files"] += 1
+    total = sum(kind["bytes"] for kind in kinds.values())
+    return {
+        "bytes": total,
+        "files": sum(kind["files"] for kind in kinds.values()),
+        "bytes_per_paper": round(total / papers),
+        "fits_1gb_papers": PAGES_LIMIT_BYTES * papers // total,
+        "by_kind": dict(sorted(kinds.items(), key=lambda item: -item[1]["bytes"])),
+    }
+
+
+def describe_sizes(sizes: dict) -> str:
+    kinds = ", ".join(f"{kind} {data['bytes'] / 1e6:.1f} MB/{data['files']:,}" for kind, data in sizes["by_kind"].items())
+    return (
+        f"site: {sizes['bytes'] / 1e6:.1f} MB in {sizes['files']:,} files, {sizes['bytes_per_paper']:,} bytes per paper, "
+        f"fits 1 GB up to {sizes['fits_1gb_papers']:,} papers; {kinds}"
+    )
 
 
 def describe(scenario: str, data: dict) -> str:

@@ -29,6 +29,7 @@ from papershelf.catalog import Catalog, build_catalog
 from papershelf.config import Settings
 from papershelf.errors import PapershelfError
 from papershelf.fingerprint import Fingerprinter
+from papershelf.gz import gzipped
 from papershelf.markup import render_markdown
 from papershelf.memory import collector_paused
 from papershelf.output import StagedSite
@@ -245,6 +246,9 @@ def plan_outputs(
     def page_output(template: str, context: dict) -> Callable[[], bytes]:
         return lambda: render_page(env, template, context)
 
+    def compressed(make: Callable[[], bytes]) -> Callable[[], bytes]:
+        return lambda: gzipped(make())
+
     outputs = Outputs()
     for page in pages:
         context = dict(page.context, page=page)
@@ -260,26 +264,28 @@ def plan_outputs(
     # counted from the oldest paper: a new dump changes the newest part only.
     paper_urls = [paper_path(p.slug) for p in catalog.papers[::-1]]
     other_urls = [p.url_path for p in pages if p.path != "404.html" and not p.path.startswith("papers/")]
+    # The protocol lets sitemaps be gzip-compressed: a URL's 150 bytes become 20 or so.
     sitemaps = [
-        (f"sitemaps/{kind}-{number}.xml", urls)
+        (f"sitemaps/{kind}-{number}.xml.gz", urls)
         for kind, all_urls in (("pages", other_urls), ("papers", paper_urls))
         for number, urls in enumerate(stable_parts(all_urls, SITEMAP_URLS), 1)
     ]
     for path, urls in sitemaps:
-        outputs[path] = Output((common, "sitemap", urls), page_output("sitemap.xml", {"urls": urls}))
+        outputs[path] = Output((common, "sitemap", urls), compressed(page_output("sitemap.xml", {"urls": urls})))
     index = [path for path, _ in sitemaps]
     outputs["sitemap.xml"] = Output((common, "sitemap-index", index), page_output("sitemap-index.xml", {"sitemaps": index}))
     outputs["robots.txt"] = Output((common, "robots"), page_output("robots.txt", {}))
     absolute_url = env.globals["absolute_url"]
 
     def data_part(papers: list[Paper]) -> Callable[[], bytes]:
-        return lambda: _json_records([paper_record(p, absolute_url(paper_path(p.slug))) for p in papers])
+        return lambda: gzipped(_json_records([paper_record(p, absolute_url(paper_path(p.slug))) for p in papers]))
 
-    parts = [(f"data/papers-{number}.json", papers) for number, papers in enumerate(stable_parts(catalog.papers[::-1], DATA_PAPERS), 1)]
+    # Stored compressed: they hold every abstract, as the paper pages do (`gz.py`).
+    parts = [(f"data/papers-{number}.json.gz", papers) for number, papers in enumerate(stable_parts(catalog.papers[::-1], DATA_PAPERS), 1)]
     for path, papers in parts:
         outputs[path] = Output((common, "data", papers), data_part(papers))
     # Parts by paths relative to papers.json, so they resolve wherever the site is served.
-    contents = {"papers": len(catalog.papers), "parts": [{"path": path, "papers": len(papers)} for path, papers in parts]}
+    contents = {"papers": len(catalog.papers), "compression": "gzip", "parts": [{"path": path, "papers": len(papers)} for path, papers in parts]}
     outputs["papers.json"] = Output((common, "data index", contents), lambda: _json_file(contents))
     for path, data in {**clean_assets.files, **search.files}.items():
         # Their names hold a digest of their bytes: a new version is a new file.

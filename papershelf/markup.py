@@ -43,3 +43,11 @@ def render_markdown(text: str) -> Markup:
         link_rel="nofollow noopener",
     )
     return Markup(clean)
+
+
+def excerpt(text: str, length: int = 280) -> str:
+    """The start of a text, cut on a word boundary."""
+    if len(text) <= length:
+        return text
+    cut = text[:length].rsplit(" ", 1)[0].rstrip(",;:.")
+    return f"{cut}…"

@@ -77,6 +77,28 @@ class Archive:
     front: str
 
 
+@dataclass(frozen=True)
+class Numbered:
+    """One page of a list that does not grow (a listing), cut in pages numbered from its
+    start: the page's number, a link to every page, and which items it shows (from 1)."""
+
+    number: int
+    links: tuple[PageLink, ...]
+    first: int
+    last: int
+
+
+def numbered_pages(items: list[T], per_page: int, prefix: str) -> list[tuple[str, Numbered, list[T]]]:
+    """(output path, page, its items): the first page at `prefix`, the next at
+    `prefix`page/2/ and so on."""
+    parts = [items[start : start + per_page] for start in range(0, len(items), per_page)] or [[]]
+    links = tuple(PageLink(number, prefix if number == 1 else f"{prefix}page/{number}/") for number in range(1, len(parts) + 1))
+    return [
+        (f"{link.url_path}index.html", Numbered(link.number, links, (link.number - 1) * per_page + 1, (link.number - 1) * per_page + len(part)), part)
+        for link, part in zip(links, parts)
+    ]
+
+
 def stable_parts(oldest_first: list[T], size: int) -> list[list[T]]:
     """Fixed-size parts counted from the oldest item (at least one, maybe empty): a list that
     grows at its new end changes only its last part."""
@@ -153,15 +175,11 @@ def plan_site(
         ListingSummary(listing.record.name, listing.title, listing.slug, len(listing.papers), len(listing.new_papers))
         for listing in catalog.listings
     ]
-    pages: list[Page] = []
-    pages += _list_pages(
-        catalog.papers,
-        per_page,
-        "",
-        "index.html",
-        {},
-        {"main_tags": tags_by_count[:MAIN_TAGS], "catalog_counts": counts},
-    )
+    # The front page shows the newest papers; older ones are browsed by listing (the dumps,
+    # newest first), which hold every paper in the order it came: an archive of all papers
+    # besides would repeat each of them once more.
+    front = {"main_tags": tags_by_count[:MAIN_TAGS], "catalog_counts": counts, "papers": catalog.papers[:per_page]}
+    pages = [Page("index.html", "index.html", front)]
     for paper in catalog.papers:
         pages.append(
             Page(
@@ -182,8 +200,10 @@ def plan_site(
         )
     pages.append(Page("listings/index.html", "listings.html", {"listings": listings}))
     for listing, summary in zip(catalog.listings, listings):
-        context = {"listing": summary, "papers": listing.papers, "new_ids": sorted(listing.new_papers)}
-        pages.append(Page(f"listings/{listing.slug}/index.html", "listing.html", context))
+        for path, numbered, papers in numbered_pages(listing.papers, per_page, f"listings/{listing.slug}/"):
+            seen_ids = sorted(paper.id for paper in papers if paper.id not in listing.new_papers)
+            context = {"listing": summary, "papers": papers, "seen_ids": seen_ids, "numbered": numbered}
+            pages.append(Page(path, "listing.html", context))
     for slug, title, body in content_pages:
         pages.append(Page(f"{slug}/index.html", "page.html", {"title": title, "body": body}))
     pages.append(

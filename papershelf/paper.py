@@ -13,7 +13,7 @@ from slugify import slugify
 
 from papershelf.links import web_url
 
-SLUG_MAX_LENGTH = 80
+SLUG_MAX_LENGTH = 50  # a slug is in every link to its paper: on lists, related papers, sitemaps
 SHORT_NAME_MAX_WORDS = 4
 
 

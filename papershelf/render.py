@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from papershelf.config import SiteSettings
 from papershelf.errors import PapershelfError
-from papershelf.markup import linkify, render_markdown
+from papershelf.markup import excerpt, linkify, render_markdown
 from papershelf.pages import paper_path
 from papershelf.parallel import map_each
 
@@ -90,6 +90,11 @@ class MacroOnce:
             self.made[self.key(*args)] = Markup(html)
 
 
+# Characters of the abstract a card shows: a sentence or two, enough to decide whether to
+# open the paper, on every list a paper is on.
+CARD_EXCERPT = 120
+
+
 def make_environment(templates_dir: Path, site: SiteSettings, assets: Assets, build_time: str) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir),
@@ -113,22 +118,17 @@ def make_environment(templates_dir: Path, site: SiteSettings, assets: Assets, bu
     def paper_url(paper: Any) -> str:
         return url(paper_path(paper.slug))
 
-    env.globals.update(site=site, url=url, absolute_url=absolute_url, asset=asset, paper_url=paper_url, paper_path=paper_path, build_time=build_time)
-    env.globals["card"] = MacroOnce(env, "paper_card", lambda paper, heading="h2", new=False: (paper.id, heading, bool(new)))
+    def paper_file(paper: Any) -> str:
+        """A paper page's file name: the link to it from another paper's page."""
+        return paper_path(paper.slug).rpartition("/")[2]
+
+    env.globals.update(CARD_EXCERPT=CARD_EXCERPT, site=site, url=url, absolute_url=absolute_url, asset=asset, paper_url=paper_url, paper_file=paper_file, paper_path=paper_path, build_time=build_time)
+    env.globals["card"] = MacroOnce(env, "paper_card", lambda paper, heading="h2", seen_before=False: (paper.id, heading, bool(seen_before)))
     env.globals["tag_links"] = MacroOnce(env, "tag_list", lambda tags, label="Tags": (tuple(tags), label))
-    for shared in ("site_head", "site_footer"):  # the same on every page
+    for shared in ("site_head", "site_header", "site_footer"):  # the same on every page
         env.globals[shared] = MacroOnce(env, shared, lambda: ())
-    env.globals["site_header"] = MacroOnce(env, "site_header", lambda search=True: (bool(search),))
     env.filters.update(linkify=linkify, markdown=render_markdown, excerpt=excerpt)
     return env
-
-
-def excerpt(text: str, length: int = 280) -> str:
-    """The start of a text, cut on a word boundary."""
-    if len(text) <= length:
-        return text
-    cut = text[:length].rsplit(" ", 1)[0].rstrip(",;:.")
-    return f"{cut}…"
 
 
 def render_page(env: jinja2.Environment, template: str, context: dict[str, Any]) -> bytes:

@@ -33,8 +33,11 @@ from lunr.stemmer import stemmer
 
 from papershelf.analysis import FIELD_NAMES, FIELDS, TermTable, index_term, search_fields
 from papershelf.catalog import Catalog
+from papershelf.gz import SUFFIX, gzipped
+from papershelf.markup import excerpt
 from papershelf.paper import Paper
 
+GZ_JSON = ".json" + SUFFIX
 DOCS_PER_CHUNK = 8
 CHUNKS_PER_PART = 256  # chunk names per part of the document directory
 SHARD_KEY_LENGTH = 2
@@ -321,8 +324,8 @@ def _json(data: object) -> bytes:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def _hashed(folder: str, stem: str, data: bytes) -> str:
-    return f"{folder}{stem}.{hashlib.sha256(data).hexdigest()[:10]}.json"
+def _hashed(folder: str, stem: str, data: bytes, suffix: str = ".json") -> str:
+    return f"{folder}{stem}.{hashlib.sha256(data).hexdigest()[:10]}{suffix}"
 
 
 @dataclass
@@ -335,6 +338,12 @@ class SearchFiles:
     index_bytes: int = 0
 
 
+# Characters of the abstract a search result carries, for its snippet: the matched words
+# are highlighted in it. The whole abstract is on the paper's page; carrying it here would
+# double what the documents weigh.
+RESULT_ABSTRACT = 300
+
+
 def _doc(paper: Paper, tag_number: dict[str, int]) -> dict:
     """A paper as search results show it."""
     return {
@@ -343,7 +352,7 @@ def _doc(paper: Paper, tag_number: dict[str, int]) -> dict:
         "u": paper.slug,
         "g": [tag_number[name] for name in paper.tags if name in tag_number],
         "c": 1 if paper.code_links else 0,
-        "a": paper.abstract,
+        "a": excerpt(paper.abstract, RESULT_ABSTRACT),
     }
 
 
@@ -364,14 +373,16 @@ def search_files(catalog: Catalog, table: TermTable, code: str = "", shards: dic
     Chunks of papers with no key are encoded here and named by their bytes."""
     result = SearchFiles()
 
-    def add(stem: str, data: bytes) -> str:
-        path = _hashed("search/", stem, data)
-        result.files[path] = data
+    def add(stem: str, data: bytes, compressed: bool = False) -> str:
+        """A file named by a digest of its JSON; the shards and documents, nine tenths of
+        the index, are stored compressed (`gz.py`)."""
+        path = _hashed("search/", stem, data, GZ_JSON if compressed else ".json")
+        result.files[path] = gzipped(data) if compressed else data
         return path
 
     papers = search_order(catalog.papers)
     shard_files = shards if shards is not None else index_shards(table)[0]
-    shard_paths = {key: add(f"t/{key.encode('utf-8').hex()}", data) for key, data in shard_files.items()}
+    shard_paths = {key: add(f"t/{key.encode('utf-8').hex()}", data, compressed=True) for key, data in shard_files.items()}
     tag_number = {tag.name: number for number, tag in enumerate(catalog.tags)}
     layout = json.dumps([code, DOCS_PER_CHUNK, list(tag_number)])
     chunks = []
@@ -383,11 +394,10 @@ def search_files(catalog: Catalog, table: TermTable, code: str = "", shards: dic
 
         if all(keys):
             digest = hashlib.sha256("|".join([layout, *keys]).encode("utf-8")).hexdigest()[:10]
-            path = f"search/d/{start // DOCS_PER_CHUNK}.{digest}.json"
-            result.files[path] = encode
+            result.files[f"search/d/{start // DOCS_PER_CHUNK}.{digest}{GZ_JSON}"] = lambda encode=encode: gzipped(encode())
         else:
-            path = add(f"d/{start // DOCS_PER_CHUNK}", encode())
-        chunks.append(path.rsplit(".", 2)[1])  # a chunk is named by its digest only
+            digest = add(f"d/{start // DOCS_PER_CHUNK}", encode(), compressed=True).removesuffix(GZ_JSON).rsplit(".", 1)[1]
+        chunks.append(digest)  # a chunk is named by its digest only
     # The chunks' names, in parts: the manifest lists only the parts, so it stays small as
     # the catalog grows (12,500 chunk names were 60 KB of a first search's download at
     # 100,000 papers), and a new dump changes the last part only.
@@ -403,7 +413,7 @@ def search_files(catalog: Catalog, table: TermTable, code: str = "", shards: dic
         "docsPerChunk": DOCS_PER_CHUNK,
         "chunksPerPart": CHUNKS_PER_PART,
         "shards": shard_paths,
-        # Chunk i is search/d/<i>.<digest>.json, its digest item i % chunksPerPart of the
+        # Chunk i is search/d/<i>.<digest>.json.gz, its digest item i % chunksPerPart of the
         # part listed at i // chunksPerPart.
         "docParts": directory,
         "tags": [[tag.name, tag.slug, len(tag.papers), tag_refs[n]] for n, tag in enumerate(catalog.tags)],

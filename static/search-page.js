@@ -29,13 +29,24 @@
     if (!files[url]) {
       files[url] = fetch(url).then(function (response) {
         if (!response.ok) throw new Error(response.status + " " + url)
-        return response.json()
+        return /\.gz$/.test(url) ? decompressed(response) : response.json()
       })
       files[url].catch(function () {
         delete files[url]
       })
     }
     return files[url]
+  }
+
+  /* The shards and documents are stored gzip-compressed (the site's size on disk is what
+     GitHub Pages limits). A server that sends them with Content-Encoding: gzip has the
+     browser decompress them already: the gzip magic number tells. */
+  function decompressed(response) {
+    return response.arrayBuffer().then(function (buffer) {
+      var bytes = new Uint8Array(buffer)
+      if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) return JSON.parse(new TextDecoder().decode(bytes))
+      return new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"))).json()
+    })
   }
 
   function loadManifest() {
@@ -73,7 +84,7 @@
   function loadChunk(chunk) {
     var part = Math.floor(chunk / manifest.chunksPerPart)
     return fetchJSON(manifest.docParts[part]).then(function (names) {
-      return fetchJSON("search/d/" + chunk + "." + names[chunk % manifest.chunksPerPart] + ".json")
+      return fetchJSON("search/d/" + chunk + "." + names[chunk % manifest.chunksPerPart] + ".json.gz")
     })
   }
 
@@ -155,20 +166,19 @@
     return (start > 0 ? "… " : "") + words.slice(start, end).join(" ") + (end < words.length ? " …" : "")
   }
 
+  /* A result as the site's lists show a paper (templates/_macros.html, paper_card), with
+     the words matched highlighted and the excerpt taken around the first of them. */
   function card(doc, result) {
     var item = document.createElement("li")
-    var article = document.createElement("article")
-    article.className = "card"
     var heading = document.createElement("h2")
-    heading.className = "card-title"
     var link = document.createElement("a")
     link.href = config.base + "papers/" + doc.u + ".html"
     link.appendChild(highlighted(doc.t, result.terms))
     heading.appendChild(link)
-    article.appendChild(heading)
+    item.appendChild(heading)
     var meta = document.createElement("p")
     meta.className = "card-meta"
-    if (doc.s) {
+    if (doc.s && doc.t.indexOf(doc.s) === -1) {
       var name = document.createElement("span")
       name.className = "short-name"
       name.textContent = doc.s
@@ -180,30 +190,24 @@
       code.textContent = "code"
       meta.appendChild(code)
     }
-    article.appendChild(meta)
+    if (meta.childNodes.length) item.appendChild(meta)
     if (doc.a) {
       var excerpt = document.createElement("p")
-      excerpt.className = "card-excerpt"
       excerpt.appendChild(highlighted(snippet(doc.a, result.terms), result.terms))
-      article.appendChild(excerpt)
+      item.appendChild(excerpt)
     }
     if (doc.g.length) {
-      var tags = document.createElement("ul")
+      var tags = document.createElement("p")
       tags.className = "tags"
-      tags.setAttribute("aria-label", "Tags")
       doc.g.forEach(function (number) {
         var tag = manifest.tags[number]
-        var li = document.createElement("li")
         var a = document.createElement("a")
-        a.className = "tag"
         a.href = config.base + "tags/" + tag[1] + "/"
         a.textContent = tag[0]
-        li.appendChild(a)
-        tags.appendChild(li)
+        tags.appendChild(a)
       })
-      article.appendChild(tags)
+      item.appendChild(tags)
     }
-    item.appendChild(article)
     return item
   }
 

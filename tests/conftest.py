@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gzip
 import os
 import shutil
 import threading
@@ -42,6 +43,12 @@ def interrupted_after(calls: int, function: Callable) -> Callable:
         return function(*args)
 
     return interrupting
+
+
+def file_text(path: Path) -> str:
+    """A site file's text, decompressed when the site stores it gzip-compressed."""
+    data = path.read_bytes()
+    return (gzip.decompress(data) if path.suffix == ".gz" else data).decode("utf-8", errors="replace")
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import random
+import statistics
 from pathlib import Path
 
-from papershelf.bench import dump_text, generate_dumps, run_bench
+from papershelf.bench import PROJECT_ROOT, dump_text, generate_dumps, kind_of, run_bench, synthetic_papers
+from papershelf.config import load_config
 from papershelf.dumps import read_dump
 
 
@@ -37,3 +40,40 @@ def test_bench_at_one_thousand(tmp_path: Path) -> None:
     first, common = result["first_search"], result["first_search_common"]
     assert first["files"] >= 3 and 0 < first["gzip_bytes"] < 150_000  # the 1,000-paper target
     assert common["files"] > first["files"] and common["gzip_bytes"] > first["gzip_bytes"]  # two words, bigger shards
+    site = result["site"]
+    assert site["files"] == sum(kind["files"] for kind in site["by_kind"].values()) > clean["build"]["pages"]
+    assert site["bytes"] == sum(kind["bytes"] for kind in site["by_kind"].values())
+    assert {"paper pages", "tag pages", "listings", "search index", "data files", "feeds", "sitemaps", "assets"} <= set(site["by_kind"])
+    assert site["by_kind"]["paper pages"]["files"] == 1000
+    assert site["fits_1gb_papers"] == 10**9 * 1000 // site["bytes"]
+
+
+def test_site_files_by_kind() -> None:
+    kinds = {
+        "papers/x.html": "paper pages",
+        "index.html": "list pages",
+        "tags/x/page/2/index.html": "tag pages",
+        "tags/x/feed.xml": "feeds",
+        "feed.xml": "feeds",
+        "listings/x/page/2/index.html": "listings",
+        "search/t/6162.0123456789.json.gz": "search index",
+        "search/index.html": "other pages",
+        "data/papers-1.json.gz": "data files",
+        "papers.json": "data files",
+        "sitemaps/papers-1.xml.gz": "sitemaps",
+        "sitemap.xml": "sitemaps",
+        "assets/style.0123456789.css": "assets",
+        "about/index.html": "other pages",
+    }
+    assert {path: kind_of(path) for path in kinds} == kinds
+
+
+def test_synthetic_papers_are_shaped_like_the_sample_dumps() -> None:
+    """Sizes measured on synthetic papers mean something only if the papers are like real
+    ones: the sample dumps' papers have titles of 73 characters, abstracts of 1,360 and 2.2
+    starter tags on average."""
+    tagger = load_config(PROJECT_ROOT / "config.yaml").tagger()
+    papers = synthetic_papers(random.Random(7), range(2000))
+    assert 65 < statistics.mean(len(title) for title, _ in papers) < 85
+    assert 1200 < statistics.mean(len(abstract) for _, abstract in papers) < 1550
+    assert 1.8 < statistics.mean(len(tagger.tags_for(title, abstract)) for title, abstract in papers) < 2.6

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+Q_VLM = "q-vlm-post-training-quantization-for-large-vision"
 SCREENSHOTS = Path(__file__).resolve().parent.parent / ".cache" / "screenshots"
 
 
@@ -25,17 +26,17 @@ def test_browse_home_tag_and_paper(browser, site_origin: str, width: int, height
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"home-{name}.png"), full_page=False)
 
-    page.locator(".intro .tag", has_text="Retrieval").first.click()
+    page.locator(".intro .tags a", has_text="Retrieval").first.click()
     page.wait_for_url("**/tags/retrieval/")
     assert page.locator("main h1").inner_text().endswith("Retrieval")
-    cards = page.locator(".card-title a")
+    cards = page.locator(".cards h2 a")
     assert cards.count() >= 10
     title = cards.first.inner_text()
     cards.first.click()
     page.wait_for_url("**/papers/*.html")
     assert page.locator("main h1").inner_text() == title
     assert page.title().startswith(title)
-    assert page.locator(".tags a", has_text="Retrieval").count() == 1
+    assert page.locator(".paper .tags a", has_text="Retrieval").count() == 1
     page.screenshot(path=str(SCREENSHOTS / f"paper-{name}.png"), full_page=True)
 
     page.locator(".related a").first.click()
@@ -53,7 +54,7 @@ def test_browse_home_tag_and_paper(browser, site_origin: str, width: int, height
 
 def test_no_horizontal_scroll_on_phone(browser, site_origin: str) -> None:
     page = browser.new_page(viewport={"width": 320, "height": 640})
-    for path in ("", "tags/", "listings/", "about/", "papers/q-vlm-post-training-quantization-for-large-vision-language-models.html"):
+    for path in ("", "tags/", "listings/", "about/", f"papers/{Q_VLM}.html"):
         page.goto(site_origin + path)
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path
     page.close()

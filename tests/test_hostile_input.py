@@ -12,7 +12,7 @@ import yaml
 
 from tests.conftest import catalog_copy, run, snapshot
 
-Q_VLM = "q-vlm-post-training-quantization-for-large-vision-language-models"
+Q_VLM = "q-vlm-post-training-quantization-for-large-vision"
 
 
 @pytest.fixture(scope="module")

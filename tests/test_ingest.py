@@ -13,7 +13,7 @@ from papershelf.cli import main
 from papershelf.errors import PapershelfError
 from tests.conftest import interrupted_after
 
-CSWIN = "cswin-transformer-a-general-vision-transformer-backbone-with-cross-shaped"
+CSWIN = "cswin-transformer-a-general-vision-transformer"
 
 
 def ingest(catalog: Path, *args: str) -> int:
@@ -36,7 +36,7 @@ def test_ingest_samples_writes_one_file_per_distinct_paper(catalog: Path, capsys
     cswin = read(catalog, CSWIN)
     assert [s["dump"][:3] for s in cswin["sources"]] == ["000", "004"]
     assert cswin["first_seen"].startswith("000")
-    q_vlm = read(catalog, "q-vlm-post-training-quantization-for-large-vision-language-models")
+    q_vlm = read(catalog, "q-vlm-post-training-quantization-for-large-vision")
     assert list(q_vlm) == ["id", "slug", "title", "short_name", "abstract", "links", "tags", "first_seen", "sources", "auto_tags"]
     assert q_vlm["links"] == [{"url": "https://github.com/ChangyuanWang17/QVLM", "kind": "code"}]
     assert q_vlm["sources"] == [{"dump": "000_9d9e7264a0fe5dfa.txt", "position": 1, "date": "Mar 12"}]
@@ -169,7 +169,7 @@ def test_changed_tag_rules_retag_every_paper(catalog: Path, capsys: pytest.Captu
     assert ingest(catalog) == 0
     out = capsys.readouterr().out
     assert "0 dumps read" in out and " updated" in out and "0 updated" not in out
-    assert "Low Precision" in read(catalog, "q-vlm-post-training-quantization-for-large-vision-language-models")["tags"]
+    assert "Low Precision" in read(catalog, "q-vlm-post-training-quantization-for-large-vision")["tags"]
     assert ingest(catalog) == 0
     assert "0 files written" in capsys.readouterr().out
 

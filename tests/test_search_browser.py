@@ -32,7 +32,7 @@ def page(browser, site_origin: str):
 
 
 def results(page) -> list[str]:
-    return page.locator("#search-results .card-title a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+    return page.locator("#search-results h2 a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
 
 
 def settle(page, query: str) -> str:
@@ -55,9 +55,9 @@ def test_typing_shows_ranked_results_that_lead_to_the_paper(page, site_origin: s
     links = results(page)
     assert len(links) == min(10, found)
     assert page.locator("#search-results mark").count() >= len(links)
-    first_title = page.locator("#search-results .card-title a").first.inner_text()
+    first_title = page.locator("#search-results h2 a").first.inner_text()
     assert "quantiz" in first_title.lower()
-    page.locator("#search-results .card-title a").first.click()
+    page.locator("#search-results h2 a").first.click()
     page.wait_for_url("**/papers/*.html")
     assert page.locator("main h1").inner_text() == first_title
     assert page.problems == []
@@ -66,7 +66,7 @@ def test_typing_shows_ranked_results_that_lead_to_the_paper(page, site_origin: s
 def test_prefix_and_typo(page, site_origin: str) -> None:
     page.goto(site_origin + "search/?q=quanti")
     assert count(settle(page, "quanti")) >= 8
-    assert any("quantiz" in title.lower() for title in page.locator("#search-results .card-title").all_inner_texts())
+    assert any("quantiz" in title.lower() for title in page.locator("#search-results h2").all_inner_texts())
     page.goto(site_origin + "search/?q=transfomer")
     assert count(settle(page, "transfomer")) > 50
 
@@ -98,13 +98,17 @@ def test_tag_and_code_filters(page, site_origin: str) -> None:
     page.wait_for_function("() => document.getElementById('search-results').getAttribute('aria-busy') === 'false'")
     tagged = count(settle(page, "model"))
     assert 0 < tagged < everything
-    for card in page.locator("#search-results .card").all():
-        assert card.locator(".tag", has_text="Quantization").count() == 1
+    cards = page.locator("#search-results > li").all()
+    assert len(cards) == min(tagged, 10)
+    for card in cards:
+        assert card.locator(".tags a", has_text="Quantization").count() == 1
     page.locator("#search-code").check()
     page.wait_for_url(re.compile(r".*code=1.*"))
     page.wait_for_function("() => document.getElementById('search-results').getAttribute('aria-busy') === 'false'")
     assert count(settle(page, "model")) <= tagged
-    for card in page.locator("#search-results .card").all():
+    cards = page.locator("#search-results > li").all()
+    assert cards
+    for card in cards:
         assert card.locator(".badge-code").count() == 1
     page.goto(site_origin + "search/?q=model&code=1&tag=quantization")
     assert page.locator("#search-code").is_checked() and page.locator("#search-tag").input_value() == "quantization"
@@ -172,7 +176,7 @@ def test_more_pages_through_a_common_word_in_the_unsplit_order(page, site_origin
     for shown in (10, 20, 30):
         assert results(page) == expected[:shown]
         page.locator("#search-more").click()
-        page.wait_for_function("n => document.querySelectorAll('#search-results .card').length > n", arg=shown)
+        page.wait_for_function("n => document.querySelectorAll('#search-results > li').length > n", arg=shown)
     assert page.problems == []
 
 

@@ -12,6 +12,7 @@
 "use strict"
 const fs = require("fs")
 const path = require("path")
+const zlib = require("zlib")
 const core = require(path.join(__dirname, "..", "..", "static", "search-core.js"))
 
 function loadSite(site) {
@@ -22,7 +23,7 @@ function loadSite(site) {
   function shard(key) {
     if (!(key in manifest.shards)) return null
     if (!cache[key]) {
-      const data = JSON.parse(fs.readFileSync(path.join(site, manifest.shards[key]), "utf8"))
+      const data = JSON.parse(zlib.gunzipSync(fs.readFileSync(path.join(site, manifest.shards[key]))).toString("utf8"))
       cache[key] = core.loadShard(data)
     }
     return cache[key]
