@@ -158,6 +158,8 @@ def bench_size(count: int, workdir: Path) -> dict:
     print(describe("clean_build", result["clean_build"]), flush=True)
     result["site"] = site_sizes(folder / "site", count)
     print(describe_sizes(result["site"]), flush=True)
+    result["pages_workflow"] = pages_workflow(folder, workdir / f"workflow-{count}")
+    print(describe_workflow(result["pages_workflow"]), flush=True)
     # An ordinary word, and two words found in most papers (their shards are the largest).
     result["first_search"] = first_search_bytes(folder / "site", "quantization")
     result["first_search_common"] = first_search_bytes(folder / "site", "language model")
@@ -274,6 +276,56 @@ def describe_sizes(sizes: dict) -> str:
     return (
         f"site: {sizes['bytes'] / 1e6:.1f} MB in {sizes['files']:,} files, {sizes['bytes_per_paper']:,} bytes per paper, "
         f"fits 1 GB up to {sizes['fits_1gb_papers']:,} papers; {kinds}"
+    )
+
+
+def _timed(*command: str, cwd: Path | None = None) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return round(time.perf_counter() - started, 2)
+
+
+def pages_workflow(folder: Path, workdir: Path) -> dict:
+    """The Pages workflow's steps that grow with the catalog, run here on the built catalog:
+    the checkout (a depth-1 clone of a commit holding the content and dumps, as
+    actions/checkout fetches it), restoring `.cache/` (a zstd tarball, as actions/cache
+    makes; gzip where zstd is missing), and the tarball actions/upload-pages-artifact makes
+    of the site, with its own tar options."""
+    repository, clone, restored = workdir / "repository", workdir / "checkout", workdir / "restored"
+    repository.mkdir(parents=True)
+    shutil.copy(folder / "config.yaml", repository)
+    for name in ("content", "dumps"):
+        shutil.copytree(folder / name, repository / name)
+    git = ("git", "-c", "user.name=bench", "-c", "user.email=bench@example.org")
+    for command in (("init", "-q"), ("add", "-A"), ("commit", "-qm", "catalog")):
+        subprocess.run(git + command, cwd=repository, check=True, stdout=subprocess.DEVNULL)
+    result: dict = {"checkout_seconds": _timed("git", "clone", "-q", "--depth", "1", f"file://{repository}", str(clone))}
+    result["checkout_files"] = sum(len(names) for _, _, names in os.walk(clone / "content"))
+    compressor = "zstd -T0" if shutil.which("zstd") else "gzip"
+    archive = workdir / "cache.tar"
+    subprocess.run(("tar", "--use-compress-program", compressor, "-cf", str(archive), "-C", str(folder), ".cache"), check=True)
+    restored.mkdir()
+    result["cache_compressor"] = compressor.split()[0]
+    result["cache_bytes"] = archive.stat().st_size
+    result["cache_restore_seconds"] = _timed("tar", "--use-compress-program", compressor, "-xf", str(archive), "-C", str(restored))
+    artifact = workdir / "artifact.tar"
+    result["artifact_seconds"] = _timed(
+        "tar", "--dereference", "--hard-dereference", "--directory", str(folder / "site"),
+        "-cf", str(artifact), "--exclude=.git", "--exclude=.github", ".",
+    )
+    result["artifact_bytes"] = artifact.stat().st_size
+    for path in (repository, clone, restored):
+        shutil.rmtree(path)
+    archive.unlink()
+    artifact.unlink()
+    return result
+
+
+def describe_workflow(data: dict) -> str:
+    return (
+        f"pages workflow: checkout {data['checkout_seconds']:.2f}s ({data['checkout_files']:,} content files), "
+        f"cache restore {data['cache_restore_seconds']:.2f}s ({data['cache_bytes'] / 1e6:.1f} MB {data['cache_compressor']}), "
+        f"artifact tarball {data['artifact_seconds']:.2f}s, {data['artifact_bytes'] / 1e6:.1f} MB"
     )
 
 

@@ -46,6 +46,10 @@ def test_bench_at_one_thousand(tmp_path: Path) -> None:
     assert {"paper pages", "tag pages", "listings", "search index", "data files", "feeds", "sitemaps", "assets"} <= set(site["by_kind"])
     assert site["by_kind"]["paper pages"]["files"] == 1000
     assert site["fits_1gb_papers"] == 10**9 * 1000 // site["bytes"]
+    workflow = result["pages_workflow"]
+    assert workflow["checkout_files"] >= 1000 and workflow["cache_bytes"] > 0
+    assert site["bytes"] < workflow["artifact_bytes"] < 2 * site["bytes"]  # the tar of every file
+    assert min(workflow[key] for key in ("checkout_seconds", "cache_restore_seconds", "artifact_seconds")) > 0
 
 
 def test_site_files_by_kind() -> None:
