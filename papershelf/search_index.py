@@ -9,6 +9,9 @@ global index and BM25 weights exactly as lunr.py computes them; the browser scor
 documents that can make the page shown with lunr.js over those weights, so scores equal
 the unsplit index's.
 
+The shards and the document chunks, nearly all of the index's bytes, are stored
+gzip-compressed (`gz.py`); the browser decompresses them.
+
 Words are analysed in `analysis.py`; here the catalog-wide part of lunr's builder (BM25 over
 every paper's term counts) is done with array arithmetic instead of lunr.py's per-token
 objects, and `build_index` keeps lunr.py's own builder as the reference the tests hold
@@ -357,10 +360,12 @@ def _doc(paper: Paper, tag_number: dict[str, int]) -> dict:
 
 
 def index_shards(table: TermTable, previous: RefGaps | None = None) -> tuple[dict[str, bytes], RefGaps]:
-    """Shard key -> shard file, for the papers of `table`; and the ref gaps, for the next
-    build to grow (`previous`: the last build's)."""
+    """Shard key -> shard file as stored (gzip-compressed JSON), for the papers of `table`;
+    and the ref gaps, for the next build to grow (`previous`: the last build's). Compressed
+    here, in the worker that makes the index beside related papers: every shard changes on
+    every build (its BM25 weights depend on the catalog's size)."""
     postings, gaps = sorted_postings(table, previous)
-    return shards_of(term_entries(postings)), gaps
+    return {key: gzipped(data) for key, data in shards_of(term_entries(postings)).items()}, gaps
 
 
 def search_files(catalog: Catalog, table: TermTable, code: str = "", shards: dict[str, bytes] | None = None) -> SearchFiles:
@@ -373,16 +378,15 @@ def search_files(catalog: Catalog, table: TermTable, code: str = "", shards: dic
     Chunks of papers with no key are encoded here and named by their bytes."""
     result = SearchFiles()
 
-    def add(stem: str, data: bytes, compressed: bool = False) -> str:
-        """A file named by a digest of its JSON; the shards and documents, nine tenths of
-        the index, are stored compressed (`gz.py`)."""
-        path = _hashed("search/", stem, data, GZ_JSON if compressed else ".json")
-        result.files[path] = gzipped(data) if compressed else data
+    def add(stem: str, data: bytes, suffix: str = ".json") -> str:
+        """A file named by a digest of its bytes."""
+        path = _hashed("search/", stem, data, suffix)
+        result.files[path] = data
         return path
 
     papers = search_order(catalog.papers)
     shard_files = shards if shards is not None else index_shards(table)[0]
-    shard_paths = {key: add(f"t/{key.encode('utf-8').hex()}", data, compressed=True) for key, data in shard_files.items()}
+    shard_paths = {key: add(f"t/{key.encode('utf-8').hex()}", data, GZ_JSON) for key, data in shard_files.items()}
     tag_number = {tag.name: number for number, tag in enumerate(catalog.tags)}
     layout = json.dumps([code, DOCS_PER_CHUNK, list(tag_number)])
     chunks = []
@@ -396,7 +400,7 @@ def search_files(catalog: Catalog, table: TermTable, code: str = "", shards: dic
             digest = hashlib.sha256("|".join([layout, *keys]).encode("utf-8")).hexdigest()[:10]
             result.files[f"search/d/{start // DOCS_PER_CHUNK}.{digest}{GZ_JSON}"] = lambda encode=encode: gzipped(encode())
         else:
-            digest = add(f"d/{start // DOCS_PER_CHUNK}", encode(), compressed=True).removesuffix(GZ_JSON).rsplit(".", 1)[1]
+            digest = add(f"d/{start // DOCS_PER_CHUNK}", gzipped(encode()), GZ_JSON).removesuffix(GZ_JSON).rsplit(".", 1)[1]
         chunks.append(digest)  # a chunk is named by its digest only
     # The chunks' names, in parts: the manifest lists only the parts, so it stays small as
     # the catalog grows (12,500 chunk names were 60 KB of a first search's download at
