@@ -7,7 +7,9 @@ links), with papers shaped like the sample dumps': titles of 74 characters, abst
 measures, each in its own process: a clean build (ingest + build), adding one 200-paper
 dump, a build with nothing new, and adding a dump of 200 papers of which 20 were seen
 before (as real dumps have them). It reports wall time, the time of each stage, peak
-memory, pages and bytes written and the size of the search index; `--json` saves it all.
+memory, pages and bytes written and the size of the search index; the built site's bytes
+and files by kind, against GitHub Pages' 1 GB; and the Pages workflow's steps that grow with
+the catalog (checkout, cache restore, the artifact's tarball). `--json` saves it all.
 """
 
 from __future__ import annotations

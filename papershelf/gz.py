@@ -15,5 +15,5 @@ SUFFIX = ".gz"
 LEVEL = 6  # zlib's default: level 9 is two to three times slower for 1-2% fewer bytes
 
 
-def gzipped(data: bytes) -> bytes:
-    return gzip.compress(data, compresslevel=LEVEL, mtime=0)
+def gzipped(data: bytes, level: int = LEVEL) -> bytes:
+    return gzip.compress(data, compresslevel=level, mtime=0)

@@ -46,6 +46,9 @@ CHUNKS_PER_PART = 256  # chunk names per part of the document directory
 SHARD_KEY_LENGTH = 2
 SHARD_BYTES = 48_000  # split shards above this size (raw JSON), so a word downloads little
 MAX_KEY_LENGTH = 8
+# Every shard is compressed again on every build: on shard text, zlib's level 4 takes a fifth
+# of the time of its default level 6 (0.7 against 3.7 s at 100,000 papers) for 7% more bytes.
+SHARD_LEVEL = 4
 K1, B = 1.2, 0.75  # lunr's BM25 parameters
 T = TypeVar("T")
 
@@ -365,7 +368,7 @@ def index_shards(table: TermTable, previous: RefGaps | None = None) -> tuple[dic
     here, in the worker that makes the index beside related papers: every shard changes on
     every build (its BM25 weights depend on the catalog's size)."""
     postings, gaps = sorted_postings(table, previous)
-    return {key: gzipped(data) for key, data in shards_of(term_entries(postings)).items()}, gaps
+    return {key: gzipped(data, SHARD_LEVEL) for key, data in shards_of(term_entries(postings)).items()}, gaps
 
 
 def search_files(catalog: Catalog, table: TermTable, code: str = "", shards: dict[str, bytes] | None = None) -> SearchFiles:
