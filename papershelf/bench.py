@@ -5,8 +5,9 @@ links), with papers shaped like the sample dumps': titles of 74 characters, abst
 1,400 and 2.2 tags of the starter taxonomy per paper on average (the sample: 73, 1,360 and
 2.2; the filler words trigger no tag, the topic words do). Then it
 measures, each in its own process: a clean build (ingest + build), adding one 200-paper
-dump, a build with nothing new, and adding a dump of 200 papers of which 20 were seen
-before (as real dumps have them). It reports wall time, the time of each stage, peak
+dump, a build with nothing new, adding a dump of 200 papers of which 20 were seen before
+(as real dumps have them), and a build after one paper's file is edited by hand (what a
+save costs under `serve`). It reports wall time, the time of each stage, peak
 memory, pages and bytes written and the size of the search index; the built site's bytes
 and files by kind, against GitHub Pages' 1 GB; and the Pages workflow's steps that grow with
 the catalog (checkout, cache restore, the artifact's tarball). `--json` saves it all.
@@ -177,7 +178,21 @@ def bench_size(count: int, workdir: Path) -> dict:
     again = dump_with_papers_seen_before(workdir / f"again-{count}.txt", folder, seed=count + 2)
     result["add_200_seen_before"] = _run(folder, "add", str(again))
     print(describe("add_200_seen_before", result["add_200_seen_before"]), flush=True)
+    # What a save costs under `serve` today: one paper's file edited by hand, then a build.
+    edit_one_paper(folder, seed=count + 3)
+    result["edit_one_paper"] = _run(folder)
+    print(describe("edit_one_paper", result["edit_one_paper"]), flush=True)
     return result
+
+
+def edit_one_paper(catalog: Path, seed: int) -> Path:
+    """A curator's edit: one paper's title corrected and a tag added, in its YAML file."""
+    path = random.Random(seed).choice(sorted((catalog / "content" / "papers").iterdir()))
+    paper = yaml.safe_load(path.read_text(encoding="utf-8"))
+    paper["title"] = paper["title"] + " (revised)"
+    paper["tags"] = sorted(set(paper.get("tags") or []) | {"Quantization"})
+    path.write_text(yaml.safe_dump(paper, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
 
 
 SEEN_BEFORE = 20  # of the 200 papers of the last dump the benchmark adds

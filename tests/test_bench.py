@@ -37,6 +37,8 @@ def test_bench_at_one_thousand(tmp_path: Path) -> None:
     assert nothing["build"]["nothing_to_do"] and nothing["build"]["written"] == 0
     again = result["add_200_seen_before"]
     assert (again["ingest"]["new"], again["ingest"]["updated"]) == (180, 20) and again["build"]["written"] > 0
+    edited = result["edit_one_paper"]["build"]
+    assert not edited["nothing_to_do"] and 0 < edited["written"] < clean["build"]["files"] // 4  # the paper, its lists, related, shards
     first, common = result["first_search"], result["first_search_common"]
     assert first["files"] >= 3 and 0 < first["gzip_bytes"] < 150_000  # the 1,000-paper target
     assert common["files"] > first["files"] and common["gzip_bytes"] > first["gzip_bytes"]  # two words, bigger shards
