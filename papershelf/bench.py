@@ -65,7 +65,7 @@ VERBS = ["reduces cost", "improves accuracy", "scales to large models", "needs n
 
 def _title(rng: random.Random, number: int) -> str:
     topic = rng.choice(TOPICS)
-    words = rng.sample(WORDS, rng.randint(TITLE_WORDS[0], TITLE_WORDS[1]))
+    words = rng.sample(WORDS, rng.randint(*TITLE_WORDS))
     title = " ".join(w.capitalize() if i == 0 else w for i, w in enumerate(words))
     if rng.random() < 0.6:
         name = f"{rng.choice(NAMES)}{rng.choice(SUFFIXES)}{number}"
@@ -246,26 +246,25 @@ def first_search_bytes(site: Path, query: str, shown: int = 10) -> dict:
 PAGES_LIMIT_BYTES = 10**9  # GitHub Pages refuses a published site over 1 GB
 
 
+KIND_OF_FOLDER = {
+    "papers": "paper pages",
+    "tags": "tag pages",
+    "listings": "listings",
+    "search": "search index",
+    "data": "data files",
+    "sitemaps": "sitemaps",
+    "assets": "assets",
+}
+KIND_OF_FILE = {"index.html": "list pages", "papers.json": "data files", "sitemap.xml": "sitemaps", "search/index.html": "other pages"}
+
+
 def kind_of(path: str) -> str:
     """What a file of the site is, by its path: the parts whose bytes grow with the catalog."""
-    top = path.split("/", 1)[0]
     if path.endswith(".xml") and "sitemap" not in path:
         return "feeds"
-    if top == "papers":
-        return "paper pages"
-    if top == "page" or path == "index.html":
-        return "list pages"
-    if top in ("tags", "listings"):
-        return {"tags": "tag pages", "listings": "listings"}[top]
-    if top == "search" and path != "search/index.html":
-        return "search index"
-    if top == "data" or path == "papers.json":
-        return "data files"
-    if top == "sitemaps" or path == "sitemap.xml":
-        return "sitemaps"
-    if top == "assets":
-        return "assets"
-    return "other pages"
+    if path in KIND_OF_FILE:
+        return KIND_OF_FILE[path]
+    return KIND_OF_FOLDER.get(path.split("/", 1)[0], "other pages") if "/" in path else "other pages"
 
 
 def site_sizes(site: Path, papers: int) -> dict:
@@ -296,9 +295,9 @@ def describe_sizes(sizes: dict) -> str:
     )
 
 
-def _timed(*command: str, cwd: Path | None = None) -> float:
+def _timed(*command: str) -> float:
     started = time.perf_counter()
-    subprocess.run(command, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     return round(time.perf_counter() - started, 2)
 
 

@@ -91,7 +91,7 @@ class Numbered:
 def numbered_pages(items: list[T], per_page: int, prefix: str) -> list[tuple[str, Numbered, list[T]]]:
     """(output path, page, its items): the first page at `prefix`, the next at
     `prefix`page/2/ and so on."""
-    parts = [items[start : start + per_page] for start in range(0, len(items), per_page)] or [[]]
+    parts = stable_parts(items, per_page)
     links = tuple(PageLink(number, prefix if number == 1 else f"{prefix}page/{number}/") for number in range(1, len(parts) + 1))
     return [
         (f"{link.url_path}index.html", Numbered(link.number, links, (link.number - 1) * per_page + 1, (link.number - 1) * per_page + len(part)), part)

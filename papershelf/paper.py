@@ -75,6 +75,12 @@ class Paper(BaseModel):
         return data
 
     @property
+    def name_beside_title(self) -> str:
+        """The short name where pages show it beside the title: not when the title says it
+        already (`Q-VLM: …`), which is most of the time."""
+        return self.short_name if self.short_name and self.short_name not in self.title else ""
+
+    @property
     def code_links(self) -> list[Link]:
         return [link for link in self.links if link.kind == "code"]
 

@@ -330,8 +330,12 @@ def _json(data: object) -> bytes:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:10]
+
+
 def _hashed(folder: str, stem: str, data: bytes, suffix: str = ".json") -> str:
-    return f"{folder}{stem}.{hashlib.sha256(data).hexdigest()[:10]}{suffix}"
+    return f"{folder}{stem}.{_digest(data)}{suffix}"
 
 
 @dataclass
@@ -354,7 +358,7 @@ def _doc(paper: Paper, tag_number: dict[str, int]) -> dict:
     """A paper as search results show it."""
     return {
         "t": paper.title,
-        "s": paper.short_name or "",
+        "s": paper.name_beside_title,
         "u": paper.slug,
         "g": [tag_number[name] for name in paper.tags if name in tag_number],
         "c": 1 if paper.code_links else 0,
@@ -400,10 +404,12 @@ def search_files(catalog: Catalog, table: TermTable, code: str = "", shards: dic
             return _json([_doc(paper, tag_number) for paper in part])
 
         if all(keys):
-            digest = hashlib.sha256("|".join([layout, *keys]).encode("utf-8")).hexdigest()[:10]
+            digest = _digest("|".join([layout, *keys]).encode("utf-8"))
             result.files[f"search/d/{start // DOCS_PER_CHUNK}.{digest}{GZ_JSON}"] = lambda encode=encode: gzipped(encode())
         else:
-            digest = add(f"d/{start // DOCS_PER_CHUNK}", gzipped(encode()), GZ_JSON).removesuffix(GZ_JSON).rsplit(".", 1)[1]
+            stored = gzipped(encode())
+            digest = _digest(stored)
+            result.files[f"search/d/{start // DOCS_PER_CHUNK}.{digest}{GZ_JSON}"] = stored
         chunks.append(digest)  # a chunk is named by its digest only
     # The chunks' names, in parts: the manifest lists only the parts, so it stays small as
     # the catalog grows (12,500 chunk names were 60 KB of a first search's download at

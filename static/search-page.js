@@ -178,7 +178,7 @@
     item.appendChild(heading)
     var meta = document.createElement("p")
     meta.className = "card-meta"
-    if (doc.s && doc.t.indexOf(doc.s) === -1) {
+    if (doc.s) {
       var name = document.createElement("span")
       name.className = "short-name"
       name.textContent = doc.s

@@ -6,7 +6,7 @@
 ;(function () {
   "use strict"
   var nav = document.querySelector(".site-header nav")
-  var searchLink = nav && nav.querySelector("a:last-child")
+  var searchLink = nav && nav.querySelector('a[href$="search/"]')
   if (searchLink && !document.getElementById("search-input")) {
     var form = document.createElement("form")
     form.className = "header-search"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from papershelf.links import _LINK_MARKS, find_links
-from papershelf.paper import paper_id, short_name, title_slug, unique_slug
+from papershelf.paper import Paper, paper_id, short_name, title_slug, unique_slug
 
 
 def test_id_ignores_case_spacing_and_punctuation_runs() -> None:
@@ -63,3 +63,12 @@ def test_links_are_cleaned_and_classified() -> None:
     assert find_links("See www.example.org for details") == [{"url": "https://www.example.org", "kind": "project"}]
     assert find_links("No link here, and/or a slash.") == [] and find_links("No link at all") == []
     assert all("/" in mark or "www." in mark for mark in _LINK_MARKS)  # first_link_mark's shortcut
+
+
+def test_short_name_beside_the_title_only_when_the_title_lacks_it() -> None:
+    def paper(title: str, name: str | None) -> Paper:
+        return Paper(id="0" * 12, slug="x", title=title, short_name=name, first_seen="d.txt", sources=[{"dump": "d.txt", "position": 1}])
+
+    assert paper("Q-VLM: Post-training Quantization", "Q-VLM").name_beside_title == ""
+    assert paper("Post-training Quantization", "Q-VLM").name_beside_title == "Q-VLM"
+    assert paper("Post-training Quantization", None).name_beside_title == ""
