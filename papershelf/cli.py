@@ -122,29 +122,39 @@ def _serve(settings: Settings, port: int, debug: bool) -> int:
     return 0
 
 
+def _common_options(suppress: bool) -> argparse.ArgumentParser:
+    """The options every command takes, given before or after the command's name. Under a
+    command their defaults are suppressed, so that an option given before it is kept."""
+    default = (lambda value: argparse.SUPPRESS) if suppress else (lambda value: value)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", default=default("config.yaml"), help="config file (default: config.yaml)")
+    common.add_argument("--base-url", default=default(None), help="the path the site is served under, e.g. /repo/ (overrides config.yaml)")
+    common.add_argument("--site-url", default=default(None), help="the origin the site is served from, e.g. https://user.github.io")
+    common.add_argument("--clean", action="store_true", default=default(False), help="rebuild every page instead of only what changed")
+    common.add_argument("--debug", action="store_true", default=default(False), help="show the traceback of an unexpected error")
+    common.add_argument("--report", type=Path, default=default(None), help=argparse.SUPPRESS)  # JSON of what was done, for bench
+    return common
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="build.py",
         description="Build a research-paper catalog site. With no command: ingest new dumps, then build.",
+        parents=[_common_options(suppress=False)],
     )
-    top.add_argument("--config", default="config.yaml", help="config file (default: config.yaml)")
-    top.add_argument("--base-url", help="the path the site is served under, e.g. /repo/ (overrides config.yaml)")
-    top.add_argument("--site-url", help="the origin the site is served from, e.g. https://user.github.io")
-    top.add_argument("--clean", action="store_true", help="rebuild every page instead of only what changed")
+    common = [_common_options(suppress=True)]
     commands = top.add_subparsers(dest="command")
-    ingest = commands.add_parser("ingest", help="ingest dumps into content/ (default: the new or changed ones)")
+    ingest = commands.add_parser("ingest", parents=common, help="ingest dumps into content/ (default: the new or changed ones)")
     ingest.add_argument("dumps", nargs="*", type=Path, help="dump files, always re-read (default: dumps/)")
-    commands.add_parser("build", help="render content/ into the site (only what changed)")
-    add = commands.add_parser("add", help="copy dumps into dumps/, ingest them and build")
+    commands.add_parser("build", parents=common, help="render content/ into the site (only what changed)")
+    add = commands.add_parser("add", parents=common, help="copy dumps into dumps/, ingest them and build")
     add.add_argument("dumps", nargs="+", help="dump files to add")
-    commands.add_parser("check", help="check every internal link of the built site")
-    serve = commands.add_parser("serve", help="build, preview on localhost, rebuild and reload on changes")
+    commands.add_parser("check", parents=common, help="check every internal link of the built site")
+    serve = commands.add_parser("serve", parents=common, help="build, preview on localhost, rebuild and reload on changes")
     serve.add_argument("--port", type=int, default=8000)
-    bench = commands.add_parser("bench", help="benchmark synthetic catalogs (see papershelf/bench.py)")
+    bench = commands.add_parser("bench", parents=common, help="benchmark synthetic catalogs (see papershelf/bench.py)")
     bench.add_argument("--sizes", default="1000,10000,100000", help="catalog sizes, comma-separated")
     bench.add_argument("--json", type=Path, help="also write the results to this JSON file")
-    top.add_argument("--debug", action="store_true", help="show the traceback of an unexpected error")
-    top.add_argument("--report", type=Path, help=argparse.SUPPRESS)  # JSON of what was done, for bench
     return top
 
 
