@@ -17,12 +17,13 @@ from papershelf.bench import run_bench
 from papershelf.builder import build
 from papershelf.config import Settings, load_config
 from papershelf.errors import PapershelfError
-from papershelf.cache import Cache
-from papershelf.ingest import dump_paths, run_ingest
+from papershelf.cache import Cache, sha256
+from papershelf.ingest import copy_refusal, dump_paths, run_ingest
 from papershelf.linkcheck import broken_links
 from papershelf.progress import progress_for
 from papershelf.runlock import exclusive_run
 from papershelf.serve import start_server, watch
+from papershelf.store import load_ledger
 from papershelf.yamlio import write_atomic
 
 
@@ -58,19 +59,40 @@ def _build(settings: Settings, clean: bool = False, cache: Cache | None = None) 
     return 0
 
 
-def _add(settings: Settings, paths: list[str], clean: bool) -> int:
-    """Copy dumps into dumps/, then ingest what is new and build."""
-    settings.dumps_dir.mkdir(parents=True, exist_ok=True)
+def _add(settings: Settings, paths: list[str], clean: bool, replace: bool) -> int:
+    """Copy dumps into dumps/, then ingest what is new and build. Every dump is checked
+    before any is copied: none may replace another of its name unless told to, nor repeat
+    one the catalog has under another name."""
+    dumps_dir = settings.dumps_dir
+    names_by_digest = {record.sha256: record.name for record in load_ledger(settings.content_dir)}
+    for present in dump_paths(dumps_dir):
+        if present.name not in names_by_digest.values() and present.is_file() and not present.is_symlink():
+            names_by_digest.setdefault(sha256(present.read_bytes()), present.name)
+    copies: list[tuple[Path, Path, bytes]] = []
     for name in paths:
         source = Path(name)
         if not source.is_file():
             raise PapershelfError(source, "no such dump file")
-        target = settings.dumps_dir / source.name
+        target = dumps_dir / source.name
         if target.is_symlink():  # copying would write through it, wherever it points
             raise PapershelfError(target, "refused: a dump must be a file in the dumps folder, not a symbolic link")
-        if source.resolve() != target.resolve():
-            write_atomic(target, source.read_bytes())  # a copy cut off leaves no half dump
-            print(f"add: {source} → {target}")
+        data = source.read_bytes()
+        same = names_by_digest.setdefault(sha256(data), target.name)
+        if same != target.name:
+            raise copy_refusal(source, same)
+        if source.resolve() == target.resolve():
+            continue
+        if target.exists() and target.read_bytes() != data and not replace:
+            raise PapershelfError(
+                source,
+                f"refused: the catalog has another dump named {target.name}; rename this one "
+                "(dumps are read in name order) or add it with --replace to replace that one",
+            )
+        copies.append((source, target, data))
+    dumps_dir.mkdir(parents=True, exist_ok=True)
+    for source, target, data in copies:
+        write_atomic(target, data)  # a copy cut off leaves no half dump
+        print(f"add: {source} → {target}")
     return _update(settings, clean)
 
 
@@ -149,6 +171,7 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("build", parents=common, help="render content/ into the site (only what changed)")
     add = commands.add_parser("add", parents=common, help="copy dumps into dumps/, ingest them and build")
     add.add_argument("dumps", nargs="+", help="dump files to add")
+    add.add_argument("--replace", action="store_true", help="replace a different dump of the same name")
     commands.add_parser("check", parents=common, help="check every internal link of the built site")
     serve = commands.add_parser("serve", parents=common, help="build, preview on localhost, rebuild and reload on changes")
     serve.add_argument("--port", type=int, default=8000)
@@ -210,7 +233,7 @@ def _dispatch(args: argparse.Namespace, debug: bool) -> int:
         if args.command == "build":
             return _build(settings, args.clean)
         if args.command == "add":
-            return _add(settings, args.dumps, args.clean)
+            return _add(settings, args.dumps, args.clean, args.replace)
         if args.command == "check":
             return _check(settings)
         return _update(settings, args.clean)

@@ -202,6 +202,10 @@ def refusal(path: Path, dumps_dir: Path) -> PapershelfError | None:
     return None
 
 
+def copy_refusal(path: Path, same: str) -> PapershelfError:
+    return PapershelfError(path, f"refused: the same bytes as the dump {same}, which would list its papers twice (remove one of them)")
+
+
 @collector_paused()
 def run_ingest(
     content_dir: Path, dumps_dir: Path, paths: list[Path], tagger: Tagger, skip_known: bool, cache: Cache | None = None
@@ -211,6 +215,8 @@ def run_ingest(
     to read and the same tag rules as last time, the store is not even loaded."""
     retag_all = cache is None or cache.tag_rules() != tagger.digest
     known = {record.name: record.sha256 for record in load_ledger(content_dir)}
+    # Which dump holds which content: a copy under another name would list its papers twice.
+    names_by_digest = {digest: name for name, digest in known.items()}
     # Digests of dump files, reused while a file's status (cache.file_status) stays the same.
     digests = cache.dump_digests() if cache is not None else FileDigests()
     report = IngestReport()
@@ -221,12 +227,17 @@ def run_ingest(
             report.errors.append(str(refused))
             continue
         try:
-            if skip_known and path.is_file() and known.get(path.name) == digests.digest(path):
-                report.dumps_skipped.append(path.name)
-            else:
-                to_read.append(path)
+            digest = digests.digest(path)
         except OSError as error:
             report.errors.append(f"{path}: cannot read: {error.strerror}")
+            continue
+        same = names_by_digest.setdefault(digest, path.name)
+        if same != path.name:
+            report.errors.append(str(copy_refusal(path, same)))
+        elif skip_known and known.get(path.name) == digest:
+            report.dumps_skipped.append(path.name)
+        else:
+            to_read.append(path)
     dumps: list[ParsedDump] = []
     for result in read_dumps(to_read):
         if isinstance(result, PapershelfError):

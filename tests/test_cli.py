@@ -45,3 +45,43 @@ def test_build_py_without_a_virtualenv_says_how_to_set_up(tmp_path: Path) -> Non
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert result.stderr.startswith("error: this Python (") and "run `make setup` once" in result.stderr
+
+
+def _sources(catalog: Path) -> int:
+    return sum(text.count("- dump: ") for text in (p.read_text() for p in (catalog / "content" / "papers").glob("*.yaml")))
+
+
+def test_add_refuses_a_copy_of_a_dump_under_another_name(catalog: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(catalog) == 0
+    sources = _sources(catalog)
+    copy = tmp_path / "009_copy.txt"
+    shutil.copy(catalog / "dumps" / "004_2ce07ad5103318e3.txt", copy)
+    capsys.readouterr()
+    assert run(catalog, "add", str(copy)) == 2
+    assert capsys.readouterr().err == f"error: {copy}: refused: the same bytes as the dump 004_2ce07ad5103318e3.txt, which would list its papers twice (remove one of them)\n"
+    assert not (catalog / "dumps" / copy.name).exists() and _sources(catalog) == sources
+    # Put there by hand (or by a commit), the copy is refused by ingest, and the rest goes in.
+    shutil.copy(copy, catalog / "dumps" / copy.name)
+    assert run(catalog, "ingest") == 1
+    assert f"refused: the same bytes as the dump 004_2ce07ad5103318e3.txt" in capsys.readouterr().err
+    assert _sources(catalog) == sources
+
+
+def test_add_replaces_a_dump_of_the_same_name_only_when_told(catalog: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(catalog) == 0
+    name = "004_2ce07ad5103318e3.txt"
+    newer = tmp_path / name
+    newer.write_bytes((catalog / "dumps" / "000_9d9e7264a0fe5dfa.txt").read_bytes() + b"\n")
+    before = (catalog / "dumps" / name).read_bytes()
+    capsys.readouterr()
+    assert run(catalog, "add", str(newer)) == 2
+    assert capsys.readouterr().err == (
+        f"error: {newer}: refused: the catalog has another dump named {name}; rename this one "
+        "(dumps are read in name order) or add it with --replace to replace that one\n"
+    )
+    assert (catalog / "dumps" / name).read_bytes() == before
+    assert run(catalog, "add", "--replace", str(newer)) == 0
+    assert (catalog / "dumps" / name).read_bytes() == newer.read_bytes()
+    # The same bytes under the same name again is no change at all.
+    assert run(catalog, "add", str(newer)) == 0
+    assert "ingest: 0 dumps read, 3 unchanged and skipped" in capsys.readouterr().out
