@@ -5,8 +5,6 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
-# Dates in feeds come from the last commit, not the clock: the same commit builds the same site.
-export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null)
 
 .PHONY: setup site test serve bench clean
 

@@ -18,18 +18,18 @@ import re
 import resource
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 import jinja2
 
 from papershelf.cache import Cache, FileDigests, code_digests, code_version, sha256
-from papershelf.catalog import Catalog, build_catalog
+from papershelf.catalog import UNKNOWN_DATE, Catalog, build_catalog
 from papershelf.config import Settings
 from papershelf.errors import PapershelfError
 from papershelf.fingerprint import Fingerprinter
 from papershelf.gz import gzipped
+from papershelf.linkcheck import DATA_INDEX
 from papershelf.markup import render_markdown
 from papershelf.memory import collector_paused
 from papershelf.output import StagedSite
@@ -79,12 +79,6 @@ class BuildReport:
             f"{self.unchanged} unchanged, {self.removed} removed), {self.bytes / 1e6:.1f} MB, "
             f"search index {self.index_bytes / 1e6:.2f} MB ({stages})"
         )
-
-
-def build_time() -> str:
-    """SOURCE_DATE_EPOCH when given (reproducible builds), else a fixed date: never the clock."""
-    epoch = int(os.environ.get("SOURCE_DATE_EPOCH", "0") or 0)
-    return datetime.fromtimestamp(epoch, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def related_rows(table: TermTable, count: int) -> list[list[int]]:
@@ -176,10 +170,9 @@ def load_catalog(settings: Settings, store: Store | None = None) -> Catalog:
 
 def inputs_stamp(settings: Settings, digests: FileDigests) -> str:
     """One digest of everything a build reads: content, templates, static files, code,
-    settings, lunr.js and the build time. Equal stamps mean an identical site."""
+    settings and lunr.js. Equal stamps mean an identical site."""
     parts = {
         "settings": settings.config.model_dump_json(),
-        "build_time": build_time(),
         "lunr": sha256(LUNR_JS.read_bytes()) if LUNR_JS.is_file() else "",
     }
     for name, folder in (("content", settings.content_dir), ("templates", settings.templates_dir), ("static", settings.static_dir)):
@@ -219,8 +212,8 @@ def fingerprints(outputs: dict[str, Output], fingerprinter: Fingerprinter) -> di
 
 
 def site_environment(settings: Settings, catalog: Catalog, assets: Assets) -> jinja2.Environment:
-    env = make_environment(settings.templates_dir, settings.site, assets, build_time())
-    env.globals["tags_of"] = catalog.paper_tags
+    env = make_environment(settings.templates_dir, settings.site, assets)
+    env.globals.update(tags_of=catalog.paper_tags, arrived=catalog.arrived)
     return env
 
 
@@ -241,7 +234,7 @@ def plan_outputs(
     fingerprinter = Fingerprinter(lambda p: store.digests.get(p.id, "") + repr([(t.name, t.slug) for t in tags_of(p)]))
     templates = digests.tree(settings.templates_dir)  # digests the input stamp already made
     # What every page may read besides its context: the templates' globals.
-    common = fingerprinter.of(templates, code_digests(), settings.site.model_dump(), clean_assets.names, build_time())
+    common = fingerprinter.of(templates, code_digests(), settings.site.model_dump(), clean_assets.names)
 
     def page_output(template: str, context: dict) -> Callable[[], bytes]:
         return lambda: render_page(env, template, context)
@@ -258,8 +251,10 @@ def plan_outputs(
         (f"tags/{tag.slug}/feed.xml", f"{settings.site.title}: {tag.name}", tag.papers) for tag in catalog.tags
     ]
     for path, title, papers in feeds:
-        context = {"papers": papers[:size], "feed_path": path, "title": title}
-        outputs[path] = Output((common, "feed", build_time(), context), page_output("feed.xml", context))
+        # Entries are dated by their papers' arrival, which the ledger records.
+        dates = [catalog.arrived(paper) for paper in papers[:size]]
+        context = {"papers": papers[:size], "feed_path": path, "title": title, "updated": max(dates, default=UNKNOWN_DATE)}
+        outputs[path] = Output((common, "feed", dates, context), page_output("feed.xml", context))
     # The sitemap and the data files are split in parts of fixed size, the papers' parts
     # counted from the oldest paper: a new dump changes the newest part only.
     paper_urls = [paper_path(p.slug) for p in catalog.papers[::-1]]
@@ -284,9 +279,15 @@ def plan_outputs(
     parts = [(f"data/papers-{number}.json.gz", papers) for number, papers in enumerate(stable_parts(catalog.papers[::-1], DATA_PAPERS), 1)]
     for path, papers in parts:
         outputs[path] = Output((common, "data", papers), data_part(papers))
-    # Parts by paths relative to papers.json, so they resolve wherever the site is served.
-    contents = {"papers": len(catalog.papers), "compression": "gzip", "parts": [{"path": path, "papers": len(papers)} for path, papers in parts]}
-    outputs["papers.json"] = Output((common, "data index", contents), lambda: _json_file(contents))
+    # Parts by paths relative to papers.json, so they resolve wherever the site is served;
+    # the base path it was built for is what `check` resolves its links under.
+    contents = {
+        "papers": len(catalog.papers),
+        "base_url": settings.site.base_url,
+        "compression": "gzip",
+        "parts": [{"path": path, "papers": len(papers)} for path, papers in parts],
+    }
+    outputs[DATA_INDEX] = Output((common, "data index", contents), lambda: _json_file(contents))
     for path, data in {**clean_assets.files, **search.files}.items():
         # Their names hold a digest of their bytes: a new version is a new file.
         outputs[path] = Output(("content-named",), data if callable(data) else (lambda data=data: data))

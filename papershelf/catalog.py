@@ -3,7 +3,7 @@ the dumps (listings) they came from. Pure: built from the store, no I/O.
 
 "Newest" follows the order dumps arrived in (the ledger, which is name order for dumps that
 are named to sort in arrival order) and each paper's position in its first dump, never the
-clock of the machine that builds.
+clock of the machine that builds; a paper's date is when its first dump was ingested.
 """
 
 from __future__ import annotations
@@ -17,6 +17,10 @@ from slugify import slugify
 from papershelf.paper import Paper, unique_slug
 from papershelf.store import DumpRecord, Store
 from papershelf.tagging import tag_slug
+
+# The date of a paper whose first dump has no recorded ingest date (a ledger written before
+# Papershelf recorded them: `build.py ingest DUMP` records one).
+UNKNOWN_DATE = "1970-01-01T00:00:00Z"
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,11 @@ class Catalog:
 
     def paper_tags(self, paper: Paper) -> list[Label]:
         return self.tags_by_paper[paper.id]
+
+    def arrived(self, paper: Paper) -> str:
+        """When the paper arrived: when its first dump was ingested (UTC, ISO 8601)."""
+        listing = self.listing_by_dump.get(paper.first_seen)
+        return (listing.record.ingested if listing is not None else None) or UNKNOWN_DATE
 
 
 def listing_slug(dump_name: str) -> str:

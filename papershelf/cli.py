@@ -19,7 +19,7 @@ from papershelf.config import Settings, load_config
 from papershelf.errors import PapershelfError
 from papershelf.cache import Cache, sha256
 from papershelf.ingest import copy_refusal, dump_paths, run_ingest
-from papershelf.linkcheck import broken_links
+from papershelf.linkcheck import broken_links, built_base_url
 from papershelf.progress import progress_for
 from papershelf.runlock import exclusive_run
 from papershelf.serve import start_server, watch
@@ -102,8 +102,16 @@ def _update(settings: Settings, clean: bool = False) -> int:
     return max(_ingest(settings, cache=cache), _build(settings, clean, cache=cache))
 
 
-def _check(settings: Settings) -> int:
-    broken = broken_links(settings.output_dir, settings.site.base_url)
+def _check(settings: Settings, base_url_given: bool) -> int:
+    """Check the links of the built site under the base path it was built for."""
+    built_for = built_base_url(settings.output_dir)
+    if base_url_given and settings.site.base_url != built_for:
+        raise PapershelfError(
+            "--base-url",
+            f"the site in {settings.output_dir} was built for {built_for}, not {settings.site.base_url}: "
+            f"build it again with --base-url {settings.site.base_url}, or check it without --base-url",
+        )
+    broken = broken_links(settings.output_dir, built_for)
     for url, pages in sorted(broken.items()):
         print(f"broken link: {url} (on {', '.join(sorted(pages)[:3])})", file=sys.stderr)
     print(f"check: {len(broken)} broken internal links")
@@ -235,5 +243,5 @@ def _dispatch(args: argparse.Namespace, debug: bool) -> int:
         if args.command == "add":
             return _add(settings, args.dumps, args.clean, args.replace)
         if args.command == "check":
-            return _check(settings)
+            return _check(settings, args.base_url is not None)
         return _update(settings, args.clean)

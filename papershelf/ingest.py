@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 from papershelf.cache import Cache, FileDigests
@@ -89,10 +90,11 @@ def _add_source(paper: Paper, source: Source, entry: Entry, draft: Draft) -> Non
         paper.links += [Link(**link) for link in draft.links if link["url"] not in known]
 
 
-def merge_dump(store: Store, parsed: ParsedDump, taken: set[str]) -> tuple[set[str], list[ParseWarning]]:
+def merge_dump(store: Store, parsed: ParsedDump, taken: set[str], now: str) -> tuple[set[str], list[ParseWarning]]:
     """Add one parsed dump's entries to the store, in place. Returns the ids of the papers
     it lists, and warnings for papers it lists more than once (kept once, at their first
-    position). `taken` is the set of slugs in use, kept up to date across dumps."""
+    position). `taken` is the set of slugs in use, kept up to date across dumps; `now` is
+    when this ingest runs, the date a new version of a dump is recorded with."""
     dump = parsed.dump
     warnings: list[ParseWarning] = []
     seen_here: dict[str, int] = {}
@@ -115,10 +117,12 @@ def merge_dump(store: Store, parsed: ParsedDump, taken: set[str]) -> tuple[set[s
             paper = _new_paper(entry, draft, source, taken)
             taken.add(paper.slug)
             store.papers[identifier] = paper
+    earlier = next((r for r in store.dumps if r.name == dump.name and r.sha256 == dump.sha256), None)
     record = DumpRecord(
         name=dump.name,
         sha256=dump.sha256,
         date=dump.date,
+        ingested=earlier.ingested if earlier is not None and earlier.ingested else now,
         papers=len(seen_here),
         warnings=[str(w) for w in dump.warnings + warnings],
     )
@@ -139,7 +143,7 @@ def retag(papers: list[Paper], tagger: Tagger) -> None:
         paper.auto_tags = new_auto
 
 
-def ingest(store: Store, dumps: list[ParsedDump], tagger: Tagger, retag_all: bool = True) -> tuple[IngestReport, set[str]]:
+def ingest(store: Store, dumps: list[ParsedDump], tagger: Tagger, now: str, retag_all: bool = True) -> tuple[IngestReport, set[str]]:
     """Merge dumps into the store and tag what they touched (everything when the rules
     changed). Returns the report and the ids of papers new or changed."""
     report = IngestReport()
@@ -157,7 +161,7 @@ def ingest(store: Store, dumps: list[ParsedDump], tagger: Tagger, retag_all: boo
         dump = parsed.dump
         report.dumps_read.append(dump.name)
         remember({draft.id for draft in parsed.drafts})
-        ids, warnings = merge_dump(store, parsed, taken)
+        ids, warnings = merge_dump(store, parsed, taken, now)
         touched |= ids
         report.warnings += [str(warning) for warning in dump.warnings + warnings]
     retag([store.papers[pid] for pid in sorted(touched)], tagger)
@@ -200,6 +204,14 @@ def refusal(path: Path, dumps_dir: Path) -> PapershelfError | None:
     if path.resolve().parent != dumps_dir.resolve():
         return PapershelfError(path, f"refused: a dump must be a file in the dumps folder {dumps_dir} (`build.py add` copies it there)")
     return None
+
+
+def ingest_time() -> str:
+    """Now, in UTC to the second: SOURCE_DATE_EPOCH when set (a reproducible run), else the
+    clock. The one place the clock is read: dates on the site come from the content."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    moment = datetime.fromtimestamp(int(epoch), tz=timezone.utc) if epoch else datetime.now(timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def copy_refusal(path: Path, same: str) -> PapershelfError:
@@ -251,7 +263,7 @@ def run_ingest(
             report.unchanged = sum(1 for entry in entries if entry.name.endswith(".yaml"))
         return report
     store = load_store(content_dir, cache, cache.load_state().files if cache is not None else None)
-    merged, changed = ingest(store, dumps, tagger, retag_all)
+    merged, changed = ingest(store, dumps, tagger, ingest_time(), retag_all)
     merged.errors, merged.dumps_skipped = report.errors, report.dumps_skipped
     merged.files_written = save_store(store, changed, cache)["written"]
     if cache is not None:

@@ -3,9 +3,15 @@ a file of the site, as a static host serving it under `base_url` would resolve i
 
 from __future__ import annotations
 
+import json
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
+
+from papershelf.errors import PapershelfError
+
+# The site's data index: it also records the base path the site was built for.
+DATA_INDEX = "papers.json"
 
 
 class _LinkCollector(HTMLParser):
@@ -59,3 +65,11 @@ def broken_links(site_dir: Path, base_url: str) -> dict[str, set[str]]:
         for url, pages in internal_links(site_dir, base_url).items()
         if resolve(site_dir, base_url, url) is None
     }
+
+
+def built_base_url(site_dir: Path) -> str:
+    """The base path the site in `site_dir` was built for, as its data index records it."""
+    try:
+        return str(json.loads((site_dir / DATA_INDEX).read_text(encoding="utf-8"))["base_url"])
+    except (OSError, ValueError, KeyError, TypeError):
+        raise PapershelfError(site_dir, "no site built by Papershelf here: build it first (`python build.py build`)") from None

@@ -95,7 +95,7 @@ class MacroOnce:
 CARD_EXCERPT = 120
 
 
-def make_environment(templates_dir: Path, site: SiteSettings, assets: Assets, build_time: str) -> jinja2.Environment:
+def make_environment(templates_dir: Path, site: SiteSettings, assets: Assets) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html", "xml"), default_for_string=True),
@@ -122,7 +122,7 @@ def make_environment(templates_dir: Path, site: SiteSettings, assets: Assets, bu
         """A paper page's file name: the link to it from another paper's page."""
         return paper_path(paper.slug).rpartition("/")[2]
 
-    env.globals.update(CARD_EXCERPT=CARD_EXCERPT, site=site, url=url, absolute_url=absolute_url, asset=asset, paper_url=paper_url, paper_file=paper_file, paper_path=paper_path, build_time=build_time)
+    env.globals.update(CARD_EXCERPT=CARD_EXCERPT, site=site, url=url, absolute_url=absolute_url, asset=asset, paper_url=paper_url, paper_file=paper_file, paper_path=paper_path)
     env.globals["card"] = MacroOnce(env, "paper_card", lambda paper, heading="h2", seen_before=False: (paper.id, heading, bool(seen_before)))
     env.globals["tag_links"] = MacroOnce(env, "tag_list", lambda tags, label="Tags": (tuple(tags), label))
     for shared in ("site_head", "site_header", "site_footer"):  # the same on every page

@@ -28,7 +28,9 @@ class DumpRecord(BaseModel):
 
     name: str
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
-    date: str | None = None
+    date: str | None = None  # the listing's own date, as the dump prints it ("Mar 12")
+    # When this version of the dump was ingested (UTC): when its new papers arrived.
+    ingested: str | None = Field(default=None, pattern=r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
     papers: int = Field(ge=0)
     warnings: list[str] = []
 

@@ -85,3 +85,19 @@ def test_add_replaces_a_dump_of_the_same_name_only_when_told(catalog: Path, tmp_
     # The same bytes under the same name again is no change at all.
     assert run(catalog, "add", str(newer)) == 0
     assert "ingest: 0 dumps read, 3 unchanged and skipped" in capsys.readouterr().out
+
+
+def test_check_uses_the_base_path_the_site_was_built_for(catalog: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(catalog, "check") == 2
+    assert capsys.readouterr().err == f"error: {catalog / 'site'}: no site built by Papershelf here: build it first (`python build.py build`)\n"
+    assert run(catalog, "--base-url", "/repo/") == 0
+    capsys.readouterr()
+    assert run(catalog, "check") == 0
+    assert capsys.readouterr().out == "check: 0 broken internal links\n"
+    assert run(catalog, "check", "--base-url", "/repo/") == 0
+    assert run(catalog, "check", "--base-url", "/") == 2
+    assert capsys.readouterr().err.startswith(f"error: --base-url: the site in {catalog / 'site'} was built for /repo/, not /: build it again")
+    # A link that leads nowhere is still found.
+    (catalog / "site" / "about" / "index.html").unlink()
+    assert run(catalog, "check") == 1
+    assert "broken link: /repo/about/" in capsys.readouterr().err

@@ -139,10 +139,30 @@ def test_leftover_staging_folders_are_removed(catalog: Path) -> None:
     assert not leftover.exists()
 
 
-def test_build_time_comes_from_source_date_epoch(catalog: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+def test_feed_dates_are_when_papers_arrived_and_no_build_reads_the_clock(catalog: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    later = catalog / "dumps" / "004_2ce07ad5103318e3.txt"
+    held = tmp_path / later.name
+    later.rename(held)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # ingest's clock, as in a reproducible run
     assert run(catalog) == 0
-    assert "<updated>2023-11-14T22:13:20Z</updated>" in (catalog / "site" / "feed.xml").read_text()
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700086400")  # a day later, a new dump
+    assert run(catalog, "add", str(held)) == 0
+    def entry_dates(feed: Path) -> list[str]:
+        return [entry.split("<updated>")[1].split("<")[0] for entry in feed.read_text().split("<entry>")[1:]]
+
+    first, second = "2023-11-14T22:13:20Z", "2023-11-15T22:13:20Z"
+    feeds = [catalog / "site" / "feed.xml", *sorted((catalog / "site" / "tags").glob("*/feed.xml"))]
+    assert {date for feed in feeds for date in entry_dates(feed)} == {first, second}
+    assert entry_dates(feeds[0]) == [second] * 50  # the newest 50 papers, all from the new dump
+    for feed in feeds:  # newest first, and the feed is as new as its newest entry
+        dates = entry_dates(feed)
+        assert dates == sorted(dates, reverse=True)
+        assert feed.read_text().split("<entry>")[0].count(f"<updated>{dates[0]}</updated>") == 1
+    # A build, with or without SOURCE_DATE_EPOCH, gives the same bytes.
+    made = snapshot(catalog / "site")
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    assert run(catalog, "--clean", "build") == 0
+    assert snapshot(catalog / "site") == made
 
 
 def test_incremental_build_removes_what_the_site_no_longer_has(catalog: Path, tmp_path: Path) -> None:
