@@ -15,7 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from papershelf.errors import PapershelfError
 from papershelf.links import web_url
 from papershelf.tagging import Tagger, tag_slug
-from papershelf.yamlio import invalid, parse_yaml, read_text
+from papershelf.validation import invalid
+from papershelf.yamlio import parse_yaml, read_text
 
 # A path segment of base_url: URL-safe characters only, since it starts every link.
 _PATH_SEGMENT = re.compile(r"^[A-Za-z0-9._~-]+$")
@@ -189,6 +190,6 @@ def load_config(path: Path) -> Settings:
     try:
         config = Config.model_validate(data)
     except ValidationError as error:
-        raise invalid(path, text, error) from None
+        raise invalid(path, text, error, Config) from None
     return Settings(config, path.parent.resolve(), path)
 

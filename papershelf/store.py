@@ -15,7 +15,8 @@ from papershelf.cache import Cache, FileDigests, sha256
 from papershelf.errors import PapershelfError
 from papershelf.paper import STRICT, Paper
 from papershelf.parallel import map_each
-from papershelf.yamlio import invalid, line_of, parse_yaml, read_text, to_yaml, write_atomic
+from papershelf.validation import invalid
+from papershelf.yamlio import line_of, parse_yaml, read_text, to_yaml, write_atomic
 
 PAPERS_DIR = "papers"
 LEDGER_FILE = "dumps.yaml"
@@ -67,7 +68,7 @@ def load_paper(path: Path, text: str) -> Paper:
     try:
         paper = Paper.model_validate(data)
     except ValidationError as error:
-        raise invalid(path, text, error) from None
+        raise invalid(path, text, error, Paper) from None
     return paper
 
 
@@ -77,7 +78,7 @@ def check_file_name(path: Path | str, paper: Paper) -> None:
     name = os.path.basename(path)
     if name != f"{paper.slug}.yaml":
         path = Path(path)
-        raise PapershelfError(path, f"key 'slug': '{paper.slug}' does not match the file name {name}", _line_in_file(path, ("slug",)))
+        raise PapershelfError(path, f"`slug`: '{paper.slug}' does not match the file name {name}", _line_in_file(path, ("slug",)))
 
 
 def _line_in_file(path: Path, location: tuple[str | int, ...]) -> int | None:
@@ -156,7 +157,7 @@ def load_store(root: Path, cache: Cache | None = None, digests: FileDigests | No
         if paper.id in file_of:
             first = file_of[paper.id]
             raise PapershelfError(
-                Path(path), f"key 'id': {paper.id} is also the id of {first}: one paper, two files", _line_in_file(Path(path), ("id",))
+                Path(path), f"`id`: {paper.id} is also the id of {first}: one paper, two files", _line_in_file(Path(path), ("id",))
             )
         file_of[paper.id] = path
         store.digests[paper.id] = digest
@@ -178,7 +179,7 @@ def load_ledger(root: Path) -> list[DumpRecord]:
     try:
         return DUMP_RECORDS.validate_python(data)
     except ValidationError as error:
-        raise invalid(path, text, error) from None
+        raise invalid(path, text, error, DumpRecord) from None
 
 
 def paper_yaml(paper: Paper) -> str:

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
 
 from papershelf.errors import PapershelfError
 from papershelf.yamlemit import emit
@@ -66,14 +65,6 @@ def line_of(text: str, location: tuple[str | int, ...]) -> int | None:
         else:
             break
     return line
-
-
-def invalid(path: Path, text: str, error: ValidationError) -> PapershelfError:
-    """The first problem pydantic found, as an error naming the file, the key and its line."""
-    first = error.errors()[0]
-    location = tuple(first["loc"])
-    key = ".".join(str(part) for part in location) or "(top level)"
-    return PapershelfError(path, f"key '{key}': {first['msg']}", line_of(text, location))
 
 
 def to_yaml(data: Any) -> str:

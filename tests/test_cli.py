@@ -101,3 +101,29 @@ def test_check_uses_the_base_path_the_site_was_built_for(catalog: Path, capsys: 
     (catalog / "site" / "about" / "index.html").unlink()
     assert run(catalog, "check") == 1
     assert "broken link: /repo/about/" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "message"),
+    [
+        ("  papers_per_page: 50", "  paper_per_page: 50", "`site`: unknown key `paper_per_page` (did you mean `papers_per_page`?)"),
+        ("paths:", "pths:", "unknown key `pths` (did you mean `paths`?)"),
+        ("  feed_size: 50", "  feed_size: many", "`site.feed_size`: should be a whole number, not 'many'"),
+        ("  feed_size: 50", "  feed_size: 5000", "`site.feed_size`: should be at most 1000, not 5000"),
+        ("max_tags_per_paper: 4", 'max_tags_per_paper: "4"', "`max_tags_per_paper`: should be a whole number, not '4'"),
+        ("  - name: Quantization", "  - nme: Quantization", "`tags` entry 1: missing key `name`"),
+        ("  - name: Knowledge Distillation", "  - name: Knowledge Distillation\n    slug: Knowledge_Distillation",
+         "`tags` entry 2, `slug`: should be lowercase letters and digits, words joined by single hyphens, not 'Knowledge_Distillation'"),
+    ],
+)
+def test_config_errors_name_the_line_and_say_it_plainly(catalog: Path, capsys: pytest.CaptureFixture[str], before: str, after: str, message: str) -> None:
+    config = catalog / "config.yaml"
+    text = config.read_text()
+    assert text.count(before + "\n") == 1
+    edited = text.replace(before + "\n", after + "\n")
+    config.write_text(edited)
+    line = edited.splitlines().index(after.splitlines()[-1]) + 1
+    if "missing key" in message:
+        line = edited.splitlines().index(after) + 1  # the entry that lacks it
+    assert run(catalog, "build") == 2
+    assert capsys.readouterr().err == f"error: {config}:{line}: {message}\n"

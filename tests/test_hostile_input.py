@@ -58,7 +58,7 @@ def test_a_link_that_is_not_http_is_refused_with_file_key_and_line(built: Path, 
     capsys.readouterr()
     assert run(built) == 2
     message = error_line(capsys)
-    assert message.startswith(f"error: {path}:{line}: key 'links.0.url'"), message
+    assert message.startswith(f"error: {path}:{line}: `links` entry 1, `url`:"), message
     assert state(built) == before
 
 
@@ -73,7 +73,7 @@ def test_site_url_and_base_url_must_be_an_origin_and_a_path(built: Path, capsys:
         assert run(built, "build") == 2
         message = error_line(capsys)
         line = config.read_text().splitlines().index(f"  site_url: '{bad}'") + 1
-        assert message.startswith(f"error: {config}:{line}: key 'site.site_url'"), message
+        assert message.startswith(f"error: {config}:{line}: `site.site_url`:"), message
     config.write_text(text)
     for option, bad in (("--site-url", "javascript:alert(1)"), ("--base-url", '/x"><script>/'), ("--base-url", "/a/../b/")):
         capsys.readouterr()
@@ -97,7 +97,7 @@ def test_hidden_must_be_true_or_false(built: Path, capsys: pytest.CaptureFixture
     capsys.readouterr()
     assert run(built, "build") == 2
     line = len(text.splitlines()) + 1
-    assert error_line(capsys) == f"error: {path}:{line}: key 'hidden': Input should be a valid boolean"
+    assert error_line(capsys) == f"error: {path}:{line}: `hidden`: should be true or false, not 'yes'"
 
 
 def test_a_symlinked_dump_is_refused_and_the_others_go_in(catalog: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -129,7 +129,7 @@ def test_a_copied_or_renamed_paper_file_is_refused_whatever_the_cache_knows(buil
     capsys.readouterr()
     assert run(built, "build") == 2
     line = original.read_text().splitlines().index(f"slug: {Q_VLM}") + 1
-    assert error_line(capsys) == f"error: {copy}:{line}: key 'slug': '{Q_VLM}' does not match the file name a-copy.yaml"
+    assert error_line(capsys) == f"error: {copy}:{line}: `slug`: '{Q_VLM}' does not match the file name a-copy.yaml"
     assert state(built) == before
 
     # Renamed so that the slug matches but the id is another paper's: both files named.
@@ -138,7 +138,7 @@ def test_a_copied_or_renamed_paper_file_is_refused_whatever_the_cache_knows(buil
     copy.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
     assert run(built, "build") == 2
     message = error_line(capsys)
-    assert f"key 'id': {data['id']} is also the id of" in message  # in name order: the copy first
+    assert f"`id`: {data['id']} is also the id of" in message  # in name order: the copy first
     assert message.startswith(f"error: {original}:1: ") and message.endswith(f"{copy}: one paper, two files")
 
 
@@ -163,15 +163,15 @@ def test_validation_errors_name_the_line(built: Path, capsys: pytest.CaptureFixt
     line = text.splitlines().index("  position: 1") + 1
     capsys.readouterr()
     assert run(built, "build") == 2
-    assert error_line(capsys).startswith(f"error: {path}:{line}: key 'sources.0.position'")
+    assert error_line(capsys).startswith(f"error: {path}:{line}: `sources` entry 1, `position`:")
     path.write_text(text + "colour: red\n")
     assert run(built, "build") == 2
-    assert error_line(capsys).startswith(f"error: {path}:{len(text.splitlines()) + 1}: key 'colour': Extra inputs")
+    assert error_line(capsys).startswith(f"error: {path}:{len(text.splitlines()) + 1}: unknown key `colour` (known keys: id, slug, title,")
     config = built / "config.yaml"
     config.write_text(config.read_text().replace("papers_per_page: 50", "papers_per_page: lots"))
     assert run(built, "build") == 2
     line = config.read_text().splitlines().index("  papers_per_page: lots") + 1
-    assert error_line(capsys).startswith(f"error: {config}:{line}: key 'site.papers_per_page'")
+    assert error_line(capsys).startswith(f"error: {config}:{line}: `site.papers_per_page`:")
 
 
 def test_symlinked_pages_and_static_files_are_refused(built: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -197,7 +197,7 @@ def test_two_sources_of_one_page_are_refused(built: Path, capsys: pytest.Capture
     text = config.read_text()
     config.write_text(text.replace("\ntags:\n", "\ntags:\n  - name: Quantization\n    match: [quantized]\n", 1))
     assert run(built, "build") == 2
-    assert "key 'tags': Value error, the tags 'Quantization' and 'Quantization' would have one page" in error_line(capsys)
+    assert "`tags`: the tags 'Quantization' and 'Quantization' would have one page" in error_line(capsys)
 
 
 def test_an_edit_that_keeps_the_size_and_modification_time_is_seen(built: Path) -> None:

@@ -114,7 +114,7 @@ def test_invalid_paper_field_names_the_key(catalog: Path, capsys: pytest.Capture
     data["tags"] = "not a list"
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     assert main(["--config", str(catalog / "config.yaml")]) == 2  # ingest, then build
-    assert f"{CSWIN}.yaml:41: key 'tags'" in capsys.readouterr().err  # yaml.safe_dump sorts keys: tags is line 41
+    assert f"{CSWIN}.yaml:41: `tags`: should be a list, not 'not a list'" in capsys.readouterr().err  # yaml.safe_dump sorts keys: tags is line 41
     assert not (catalog / "site").exists()
 
 
@@ -152,13 +152,13 @@ def test_bad_config_names_the_key(catalog: Path, capsys: pytest.CaptureFixture[s
     config = catalog / "config.yaml"
     config.write_text(config.read_text().replace("papers_per_page: 50", "papers_per_page: lots"))
     assert ingest(catalog) == 2
-    assert "key 'site.papers_per_page'" in capsys.readouterr().err
+    assert "`site.papers_per_page`: should be a whole number, not 'lots'" in capsys.readouterr().err
     config.write_text("site:\n  titel: typo\n")
     assert ingest(catalog) == 2
-    assert "key 'site.titel'" in capsys.readouterr().err
+    assert "`site`: unknown key `titel` (did you mean `title`?)" in capsys.readouterr().err
     config.write_text("tags:\n  - name: Broken\n    match: ['re:(unclosed']\n")
     assert ingest(catalog) == 2
-    assert "key 'tags.0.match'" in capsys.readouterr().err
+    assert "`tags` entry 1, `match`" in capsys.readouterr().err
 
 
 def test_changed_tag_rules_retag_every_paper(catalog: Path, capsys: pytest.CaptureFixture[str]) -> None:
