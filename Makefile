@@ -37,4 +37,4 @@ bench: setup
 	$(BIN)/python build.py bench
 
 clean:
-	rm -rf site .site-* .cache
+	rm -rf site .site-* .cache test-output

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import ROOT
+
 Q_VLM = "q-vlm-post-training-quantization-for-large-vision"
-SCREENSHOTS = Path(__file__).resolve().parent.parent / ".cache" / "screenshots"
+# Their own folder, ignored by git: never the build cache, which a build may clear.
+SCREENSHOTS = ROOT / "test-output" / "screenshots"
+
+
+def test_screenshots_have_their_own_ignored_folder() -> None:
+    from papershelf.config import load_config
+
+    cache = load_config(ROOT / "config.yaml").cache_dir
+    assert not SCREENSHOTS.resolve().is_relative_to(cache)
+    ignored = subprocess.run(["git", "check-ignore", "-q", str(SCREENSHOTS / "home-phone.png")], cwd=ROOT)
+    assert ignored.returncode == 0
 
 
 @pytest.mark.parametrize("width,height,name", [(390, 844, "phone"), (1280, 900, "desktop")])
