@@ -63,7 +63,7 @@ def test_add_refuses_a_copy_of_a_dump_under_another_name(catalog: Path, tmp_path
     # Put there by hand (or by a commit), the copy is refused by ingest, and the rest goes in.
     shutil.copy(copy, catalog / "dumps" / copy.name)
     assert run(catalog, "ingest") == 1
-    assert f"refused: the same bytes as the dump 004_2ce07ad5103318e3.txt" in capsys.readouterr().err
+    assert "refused: the same bytes as the dump 004_2ce07ad5103318e3.txt" in capsys.readouterr().err
     assert _sources(catalog) == sources
 
 
