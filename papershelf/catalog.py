@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cached_property
 
 from slugify import slugify
@@ -42,23 +43,62 @@ class Tag:
         self.label = Label(self.name, self.slug)
 
 
+MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+def listing_day(printed: str | None, ingested: str | None) -> date | None:
+    """The day a listing page shows ("Mar 12", "March 12, 2024"), with its year: the one
+    printed, else the latest year that puts the day on or before the day it was ingested."""
+    if not printed:
+        return None
+    words = printed.replace(",", " ").replace(".", " ").split()
+    try:
+        month, day = MONTHS.index(words[0][:3].lower()) + 1, int(words[1])
+        if len(words) > 2:
+            return date(int(words[2]), month, day)
+        if ingested is None:
+            return None
+        added = date.fromisoformat(ingested[:10])
+        year = added.year if (month, day) <= (added.month, added.day) else added.year - 1
+        return date(year, month, day)
+    except (ValueError, IndexError):
+        return None
+
+
+def day_label(day: date) -> str:
+    return f"{MONTHS[day.month - 1].title()} {day.day}, {day.year}"
+
+
 @dataclass
 class Listing:
-    """One dump as a page: what it listed, in its order, and which papers were new with it."""
+    """One dump as a page: what it listed, in its order, and which papers were new with it.
+    It is named by the day its page shows, else the day it was added, else its file."""
 
     record: DumpRecord
     slug: str
     order: int  # 0 for the first dump ingested
     papers: list[Paper] = field(default_factory=list)
     new_papers: set[str] = field(default_factory=set)  # ids first seen in this dump
+    title: str = ""  # see build_catalog: unique among the listings
 
-    @property
-    def title(self) -> str:
-        return f"{self.record.date} · {self.stem}" if self.record.date else self.stem
+    def __post_init__(self) -> None:
+        self.day = listing_day(self.record.date, self.record.ingested)
+        self.added = date.fromisoformat(self.record.ingested[:10]) if self.record.ingested else None
+        if self.day is not None:
+            self.title = day_label(self.day)
+        elif self.added is not None:
+            self.title = f"Added {day_label(self.added)}"
+        else:
+            self.title = self.stem
 
     @property
     def stem(self) -> str:
         return self.record.name.rsplit(".", 1)[0]
+
+    @property
+    def newest_first(self) -> tuple[date, int]:
+        """Listings sort by the day they show (else the day they were added), then arrival."""
+        return (self.day or self.added or date.min, self.order)
 
     @cached_property
     def label(self) -> Label:  # one per listing: every page of its papers links to it
@@ -135,7 +175,13 @@ def build_catalog(store: Store, tag_order: list[str], tag_slugs: dict[str, str])
                     listings[source.dump].new_papers.add(paper.id)
     for name, listing in listings.items():
         listing.papers = [paper for _, _, paper in sorted(positions[name])]
-    ordered_listings = sorted(listings.values(), key=lambda listing: -listing.order)
+    named: dict[str, int] = {}
+    for listing in listings.values():
+        named[listing.title] = named.get(listing.title, 0) + 1
+    for listing in listings.values():
+        if named[listing.title] > 1:  # two listings of one day: their files tell them apart
+            listing.title = f"{listing.title} · {listing.stem}"
+    ordered_listings = sorted(listings.values(), key=lambda listing: listing.newest_first, reverse=True)
     return Catalog(
         papers=papers,
         tags=used_tags,

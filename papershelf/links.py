@@ -3,41 +3,36 @@
 from __future__ import annotations
 
 import re
+from typing import Literal
 from urllib.parse import urlsplit
 
-CODE_HOSTS = frozenset(
-    {
-        "github.com",
-        "gitlab.com",
-        "gitee.com",
-        "bitbucket.org",
-        "huggingface.co",
-        "hf.co",
-        "codeberg.org",
-        "sourceforge.net",
-        "git.io",
-        "paperswithcode.com",
-    }
-)
-# Hosts of papers, videos and posts about the paper rather than its code or homepage.
-OTHER_HOSTS = frozenset(
-    {
-        "arxiv.org",
-        "doi.org",
-        "dx.doi.org",
-        "openreview.net",
-        "aclanthology.org",
-        "youtube.com",
-        "youtu.be",
-        "twitter.com",
-        "x.com",
-        "xkcd.com",
-        "wikipedia.org",
-    }
-)
+# What a link is, as its URL says; each kind has the label its button shows.
+LinkKind = Literal["code", "model", "dataset", "space", "paper", "video", "post", "project", "other"]
+LABELS: dict[str, str] = {
+    "code": "Code",
+    "model": "Model",
+    "dataset": "Dataset",
+    "space": "Space",
+    "paper": "Paper",
+    "video": "Video",
+    "post": "Post",
+    "project": "Project page",
+    "other": "Web page",
+}
+CODE_HOSTS = frozenset({"github.com", "gitlab.com", "gitee.com", "bitbucket.org", "codeberg.org", "sourceforge.net", "git.io"})
+HUB_HOSTS = frozenset({"huggingface.co", "hf.co"})  # models, datasets, Spaces and papers
+# Hosts whose pages are of a known kind, and hosts of pages that are nobody's project.
+KIND_OF_HOST = {
+    **dict.fromkeys(("arxiv.org", "doi.org", "dx.doi.org", "openreview.net", "aclanthology.org", "semanticscholar.org", "dl.acm.org", "ieeexplore.ieee.org", "proceedings.mlr.press", "papers.nips.cc", "proceedings.neurips.cc"), "paper"),
+    **dict.fromkeys(("youtube.com", "youtu.be", "vimeo.com"), "video"),
+    **dict.fromkeys(("twitter.com", "x.com", "medium.com"), "post"),
+    **dict.fromkeys(("xkcd.com", "wikipedia.org", "paperswithcode.com", "google.com"), "other"),
+}
+# The Hub's own pages, not a model: huggingface.co/docs/…, /blog/…
+HUB_SITE_PAGES = frozenset({"docs", "blog", "learn", "pricing", "join", "login", "settings", "collections", "organizations", "models", "tasks"})
 
 URL_PATTERN = re.compile(
-    r"(?:https?://|www\.|\b(?:" + "|".join(re.escape(h) for h in sorted(CODE_HOSTS)) + r")/)"
+    r"(?:https?://|www\.|\b(?:" + "|".join(re.escape(h) for h in sorted(CODE_HOSTS | HUB_HOSTS | {"paperswithcode.com"})) + r")/)"
     r"[^\s<>\"'{}|\\^`\[\]]*(?:\\_[^\s<>\"'{}|\\^`\[\]]*)*",
     re.IGNORECASE,
 )
@@ -90,18 +85,29 @@ def _is_web_url(url: str) -> bool:
 
 
 def link_kind(url: str) -> str:
-    host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
+    """What the URL is: a code repository, a model, dataset or Space on the Hugging Face
+    Hub, a paper, a video, a post, a project's page (any site not known to be another
+    kind), or another page (an encyclopedia, a comic)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    path = [segment for segment in parts.path.split("/") if segment]
     if host in CODE_HOSTS:
-        return "code"
-    if host in OTHER_HOSTS or any(host.endswith("." + other) for other in OTHER_HOSTS):
-        return "other"
+        return "code" if path else "other"
+    if host in HUB_HOSTS:
+        first = path[0].lower() if path else ""
+        if first in ("datasets", "spaces", "papers"):
+            return {"datasets": "dataset", "spaces": "space", "papers": "paper"}[first] if len(path) > 1 else "other"
+        return "model" if len(path) >= 2 and first not in HUB_SITE_PAGES else "other"
+    for known, kind in KIND_OF_HOST.items():
+        if host == known or host.endswith("." + known):
+            return kind
     return "project"
 
 
 # Every link URL_PATTERN finds starts with one of these: most abstracts have none, and the
 # pattern need only run from the first one (finding them is much quicker than running the
 # pattern along the whole text).
-_LINK_MARKS = ("http://", "https://", "www.", *(host + "/" for host in sorted(CODE_HOSTS)))
+_LINK_MARKS = ("http://", "https://", "www.", *(host + "/" for host in sorted(CODE_HOSTS | HUB_HOSTS | {"paperswithcode.com"})))
 
 
 def first_link_mark(lowered: str) -> int:
@@ -113,7 +119,7 @@ def first_link_mark(lowered: str) -> int:
 
 
 def find_links(text: str) -> list[dict[str, str]]:
-    """Links in order of appearance, each once: `{"url": …, "kind": code|project|other}`."""
+    """Links in order of appearance, each once: `{"url": …}`."""
     start = first_link_mark(text.lower())
     if start < 0:
         return []
@@ -124,5 +130,5 @@ def find_links(text: str) -> list[dict[str, str]]:
         if url is None or url.lower() in seen or not _is_web_url(url):
             continue
         seen.add(url.lower())
-        links.append({"url": url, "kind": link_kind(url)})
+        links.append({"url": url})
     return links

@@ -6,12 +6,12 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from slugify import slugify
 
-from papershelf.links import web_url
+from papershelf.links import LABELS, LinkKind, link_kind, web_url
 
 SLUG_MAX_LENGTH = 50  # a slug is in every link to its paper: on lists, related papers, sitemaps
 SHORT_NAME_MAX_WORDS = 4
@@ -25,7 +25,16 @@ class Link(BaseModel):
     model_config = STRICT
 
     url: Annotated[str, AfterValidator(web_url)]  # it becomes an href: http(s) only
-    kind: Literal["code", "project", "other"] = "other"
+    # What the link is when its URL does not say it (set by hand); else found from the URL.
+    kind: LinkKind | None = None
+
+    @property
+    def what(self) -> str:
+        return self.kind or link_kind(self.url)
+
+    @property
+    def label(self) -> str:
+        return LABELS[self.what]
 
 
 class Source(BaseModel):
@@ -82,7 +91,7 @@ class Paper(BaseModel):
 
     @property
     def code_links(self) -> list[Link]:
-        return [link for link in self.links if link.kind == "code"]
+        return [link for link in self.links if link.what == "code"]
 
 
 def normalize_title(title: str) -> str:

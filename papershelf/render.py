@@ -125,8 +125,9 @@ def make_environment(templates_dir: Path, site: SiteSettings, assets: Assets) ->
     env.globals.update(CARD_EXCERPT=CARD_EXCERPT, site=site, url=url, absolute_url=absolute_url, asset=asset, paper_url=paper_url, paper_file=paper_file, paper_path=paper_path)
     env.globals["card"] = MacroOnce(env, "paper_card", lambda paper, heading="h2", seen_before=False: (paper.id, heading, bool(seen_before)))
     env.globals["tag_links"] = MacroOnce(env, "tag_list", lambda tags, label="Tags": (tuple(tags), label))
-    for shared in ("site_head", "site_header", "site_footer"):  # the same on every page
+    for shared in ("site_head", "site_footer"):  # the same on every page
         env.globals[shared] = MacroOnce(env, shared, lambda: ())
+    env.globals["site_header"] = MacroOnce(env, "site_header", lambda section=None, current="page": (section, current))
     env.filters.update(linkify=linkify, markdown=render_markdown, excerpt=excerpt)
     return env
 

@@ -1,7 +1,9 @@
 /*
  * The search page: results as you type, the query kept in the URL (?q=, &tag=, &code=1),
- * filters by tag and "has code", and snippets with the matched words highlighted.
- * Loads only what a query needs: the manifest, one shard per word, the documents shown.
+ * filters by tag and "has code" (with no words: that tag's papers, newest first), and
+ * snippets with the matched words highlighted. Back from a result finds the results as
+ * they were left, as many shown and scrolled as far. Loads only what a query needs: the
+ * manifest, one shard per word, the documents shown.
  */
 ;(function () {
   "use strict"
@@ -110,7 +112,8 @@
     })
   }
 
-  /* The filters chosen (a tag, "has code") as accept(ref), or null when there are none. */
+  /* The filters chosen (a tag, "has code"): accept(ref) and the refs they let through,
+     newest first; null when there are none. */
   function loadFilter() {
     var wanted = []
     if (tagSelect.value) {
@@ -125,29 +128,47 @@
       var sets = lists.map(function (refs) {
         return new Set(refs)
       })
-      return function (ref) {
+      function accept(ref) {
         return sets.every(function (set) {
           return set.has(ref)
         })
       }
+      // Refs count from the oldest paper: the newest come last.
+      return { accept: accept, refs: lists[0].filter(accept).sort(function (a, b) { return b - a }) }
     })
+  }
+
+  /* Papers to browse, in the shape of what core.find gives: no words matched. */
+  function browsing(refs) {
+    return {
+      count: refs.length,
+      top: function (count) {
+        return refs.slice(0, count).map(function (ref) {
+          return { ref: ref, terms: [] }
+        })
+      },
+    }
   }
 
   /* Text with the words whose index term matched wrapped in <mark>, built as DOM nodes. */
   function highlighted(text, terms) {
     var fragment = document.createDocumentFragment()
+    // A token as the index splits text; the word marked is the token without the
+    // punctuation around it ("Merging:" marks "Merging").
     var pattern = /[^\s\-]+/g
     var last = 0
     var match
     while ((match = pattern.exec(text))) {
       var analyzed = core.analyze(match[0])
       var hit = analyzed.length && terms.indexOf(analyzed[0].term) !== -1
-      if (hit) {
-        fragment.appendChild(document.createTextNode(text.slice(last, match.index)))
+      var word = /^[^\p{L}\p{N}]*(.*?)[^\p{L}\p{N}]*$/u.exec(match[0])
+      if (hit && word[1]) {
+        var start = match.index + match[0].indexOf(word[1])
+        fragment.appendChild(document.createTextNode(text.slice(last, start)))
         var mark = document.createElement("mark")
-        mark.textContent = match[0]
+        mark.textContent = word[1]
         fragment.appendChild(mark)
-        last = match.index + match[0].length
+        last = start + word[1].length
       }
     }
     fragment.appendChild(document.createTextNode(text.slice(last)))
@@ -224,6 +245,27 @@
       })
       current.shown += batch.length
       more.hidden = current.shown >= current.found.count
+      showCount()
+    })
+  }
+
+  /* "1–10 of 22 results", or of a tag's papers when browsing. */
+  function showCount() {
+    var found = current.found
+    var what = current.browsing ? (found.count === 1 ? " paper" : " papers") : found.count === 1 ? " result" : " results"
+    var range = found.count > current.shown ? "1–" + current.shown + " of " : ""
+    setStatus(range + found.count + what + (current.browsing ? ", newest first" : ""))
+  }
+
+  /* What the page showed, kept in the history entry so that back restores it. */
+  function keepPlace() {
+    history.replaceState({ shown: current.shown, scroll: window.scrollY }, "", location.href)
+  }
+
+  /* Shows more results until `count` are shown (back to a page that showed as many). */
+  function showUpTo(run, count) {
+    return showMore(run).then(function () {
+      if (run === generation && current.shown < Math.min(count, current.found.count)) return showUpTo(run, count)
     })
   }
 
@@ -243,29 +285,31 @@
     list.setAttribute("aria-busy", "false")
   }
 
-  function run() {
+  /* Searches (or browses the filters' papers); `restore` is what a history entry showed. */
+  function run(restore) {
     var query = input.value.trim()
     var run = ++generation
+    var filtered = Boolean(tagSelect.value || codeBox.checked)
     list.setAttribute("aria-busy", "true")
-    if (!query) {
+    if (!query && !filtered) {
       list.textContent = ""
       more.hidden = true
-      setStatus("Type to search " + (manifest ? manifest.count + " papers" : "the catalog") + ".")
+      setStatus("Type to search " + (manifest ? manifest.count + " papers" : "the catalog") + ", or choose a tag to browse.")
       settled(query)
       return Promise.resolve()
     }
     return loadManifest()
       .then(function () {
-        return Promise.all([loadShards(query), loadFilter()])
+        return Promise.all([query ? loadShards(query) : null, loadFilter()])
       })
       .then(function (loaded) {
         if (run !== generation) return
-        var found = core.find(query, source(), loaded[1])
-        current = { found: found, shown: 0 }
+        var filter = loaded[1]
+        var found = query ? core.find(query, source(), filter && filter.accept) : browsing(filter.refs)
+        current = { found: found, shown: 0, browsing: !query }
         list.textContent = ""
         if (!found.count) {
           more.hidden = true
-          var filtered = tagSelect.value || codeBox.checked
           setStatus(
             "No results for “" + query + "”.",
             filtered
@@ -275,9 +319,10 @@
           settled(query)
           return
         }
-        setStatus(found.count === 1 ? "1 result" : found.count + " results")
-        return showMore(run).then(function () {
-          if (run === generation) settled(query)
+        return showUpTo(run, restore && restore.shown ? restore.shown : PAGE).then(function () {
+          if (run !== generation) return
+          settled(query)
+          if (restore && restore.scroll) window.scrollTo(0, restore.scroll)
         })
       })
       .catch(function (error) {
@@ -338,14 +383,19 @@
     run()
   })
   more.addEventListener("click", function () {
-    showMore(generation)
+    showMore(generation).then(keepPlace)
   })
-  window.addEventListener("popstate", function () {
+  window.addEventListener("popstate", function (event) {
     fromURL()
-    run()
+    run(event.state)
   })
+  // Leaving for a result (or anywhere): the entry remembers how far the reader got.
+  window.addEventListener("pagehide", keepPlace)
+  history.scrollRestoration = "manual" // the results are not there yet when the browser would scroll
 
   document.documentElement.classList.add("search-ready")
   fromURL()
-  run()
+  var arrived = history.state
+  run(arrived)
+  if (!arrived || !arrived.scroll) input.focus()
 })()

@@ -17,7 +17,7 @@
     input.name = "q"
     input.type = "search"
     input.autocomplete = "off"
-    input.placeholder = "Search papers (press /)"
+    input.placeholder = "Search papers"
     input.setAttribute("aria-label", "Search papers")
     form.appendChild(input)
     nav.parentNode.appendChild(form)

@@ -34,7 +34,7 @@ def test_browse_home_tag_and_paper(browser, site_origin: str, width: int, height
 
     page.goto(site_origin)
     assert page.title() == "Papershelf"
-    assert page.locator("main h1").inner_text() == "Papershelf"
+    assert page.locator("main h1").inner_text() == "Newest papers"
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"home-{name}.png"), full_page=False)
 

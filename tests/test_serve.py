@@ -124,7 +124,8 @@ def test_serve_rebuilds_after_a_change_and_after_a_broken_template(catalog: Path
     good = page_template.read_text()
     page_template.write_text(good.replace("{% block content %}", "{% block content %}{% if %}"))
     stream, line = server.wait_for("template error")
-    assert stream == "err" and line.startswith(f"error: {page_template}:3: template error: "), line
+    broken_line = good.splitlines().index("{% block content %}") + 1
+    assert stream == "err" and line.startswith(f"error: {page_template}:{broken_line}: template error: "), line
     assert "Rebuilt live." in fetch(about)  # the last good site is still served
     page_template.write_text(good.replace("<h1>{{ title }}</h1>", "<h1 class=fixed>{{ title }}</h1>"))
     wait_until_page_has(about, "<h1 class=fixed>")  # the watcher kept going

@@ -27,7 +27,7 @@ def test_pages_of_the_sample_catalog(built_site: Path) -> None:
     assert 20 <= len(tags) <= 40 and len(list((site / "tags").glob("*/feed.xml"))) == len(tags)
     assert (site / "about" / "index.html").exists()
     home = (site / "index.html").read_text()
-    assert "371 papers" in home and home.count("<li><h3><a href=") == 50
+    assert "371 papers" in home and home.count("<li><h2><a href=") == 50
     assert "Utilizing BERT for Information Retrieval" in home  # first paper of the newest dump
     assert 'href="/papershelf/listings/">Older papers' in home  # the listings are the archive
     paper = (site / "papers" / f"{Q_VLM}.html").read_text()
@@ -204,3 +204,30 @@ def test_preview_server_serves_under_the_base_path(built_site: Path) -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_listings_are_named_by_their_day_newest_first(built_site: Path) -> None:
+    from tests.conftest import file_text
+
+    index = file_text(built_site / "site" / "listings" / "index.html")
+    names = re.findall(r'<li><a href="/papershelf/listings/[^"]+/">([^<]+)</a> <span class="muted">[^<]*· ([^<]+)</span>', index)
+    # The sample's dumps show Mar 12 and Mar 11 (their year from when they were ingested,
+    # 2025-11-23 in the suite); the other shows no day and is named by when it was added.
+    assert names == [
+        ("Added Nov 23, 2025", "002_02470485fad21fb3.txt"),
+        ("Mar 12, 2025", "000_9d9e7264a0fe5dfa.txt"),
+        ("Mar 11, 2025", "004_2ce07ad5103318e3.txt"),
+    ]
+    listing = file_text(built_site / "site" / "listings" / "000-9d9e7264a0fe5dfa" / "index.html")
+    assert "<h1><span class=\"muted\">Listing:</span> Mar 12, 2025</h1>" in listing and "<code>000_9d9e7264a0fe5dfa.txt</code>" in listing
+
+
+def test_a_listing_day_takes_its_year_from_the_page_or_from_when_it_was_added() -> None:
+    from datetime import date
+
+    from papershelf.catalog import listing_day
+
+    assert listing_day("Mar 12", "2026-11-23T01:38:52Z") == date(2026, 3, 12)
+    assert listing_day("Dec 30", "2027-01-02T00:00:00Z") == date(2026, 12, 30)  # seen after new year
+    assert listing_day("March 12, 2024", None) == date(2024, 3, 12)
+    assert listing_day("Mar 12", None) is None and listing_day("Feb 30", "2026-11-23T00:00:00Z") is None
