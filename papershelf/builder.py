@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 # third of a second to import: they are imported where used, so that a build with nothing
 # to do never pays for them.
 
-RESERVED_SLUGS = frozenset({"papers", "tags", "listings", "search", "assets", "page", "data", "sitemaps"})
+RESERVED_SLUGS = frozenset({"papers", "tags", "listings", "search", "saved", "assets", "page", "data", "sitemaps"})
 SITEMAP_URLS = 10_000  # per sitemap file (the protocol allows 50,000)
 DATA_PAPERS = 1_000  # papers per data file
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

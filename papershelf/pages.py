@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from datetime import date
+from typing import Any, Callable, TypeVar
 
-from papershelf.catalog import Catalog
+from papershelf.catalog import Catalog, day_label
 from papershelf.paper import Paper
 
 MAIN_TAGS = 12
@@ -75,6 +76,9 @@ class Archive:
     newer: PageLink | None
     older: PageLink | None
     front: str
+    first: int  # the papers it holds, counted from the list's oldest (1)
+    last: int
+    added: tuple[str, str]  # the days its oldest and newest papers arrived
 
 
 @dataclass(frozen=True)
@@ -105,7 +109,7 @@ def stable_parts(oldest_first: list[T], size: int) -> list[list[T]]:
     return [oldest_first[start : start + size] for start in range(0, len(oldest_first), size)] or [[]]
 
 
-def archive_pages(papers_newest_first: list[Paper], per_page: int, prefix: str) -> list[tuple[str, Archive]]:
+def archive_pages(papers_newest_first: list[Paper], per_page: int, prefix: str, arrived: Callable[[Paper], str]) -> list[tuple[str, Archive]]:
     """Split a list into fixed pages numbered from the oldest: page 1 holds the oldest
     `per_page` papers, the highest number the newest (possibly partial) rest."""
     parts = stable_parts(papers_newest_first[::-1], per_page)
@@ -121,18 +125,27 @@ def archive_pages(papers_newest_first: list[Paper], per_page: int, prefix: str) 
                     newer=PageLink(number + 1, f"{prefix}page/{number + 1}/") if number < count else None,
                     older=PageLink(number - 1, f"{prefix}page/{number - 1}/") if number > 1 else None,
                     front=prefix,
+                    first=(number - 1) * per_page + 1,
+                    last=(number - 1) * per_page + len(chunk),
+                    added=(_day(min(map(arrived, chunk))), _day(max(map(arrived, chunk)))),
                 ),
             )
         )
     return result
 
 
-def older_page_for(total: int, shown: int, per_page: int, prefix: str) -> str | None:
-    """The archive page holding the newest paper that a list's front page leaves out."""
-    if total <= shown:
-        return None
-    oldest_first_index = total - 1 - shown
-    return f"{prefix}page/{oldest_first_index // per_page + 1}/"
+def _day(moment: str) -> str:
+    return day_label(date.fromisoformat(moment[:10]))
+
+
+def front_papers(total: int, per_page: int) -> int:
+    """How many of a list's newest papers its front page shows: the newest archive page's
+    papers, and the page before them when those are fewer than `per_page`. "Older" then
+    leads to the first archive page the front does not show: nothing is shown twice."""
+    if total <= per_page:
+        return total
+    newest = total % per_page or per_page
+    return newest if newest == per_page else newest + per_page
 
 
 def _list_pages(
@@ -141,20 +154,17 @@ def _list_pages(
     prefix: str,
     template: str,
     context: dict[str, Any],
-    front_only: dict[str, Any] | None = None,
+    front_only: dict[str, Any],
+    arrived: Callable[[Paper], str],
 ) -> list[Page]:
     """A list's front page (newest papers) and, when it does not fit, its archive pages.
     Archive pages get only `context`, so that they stay the same while the list grows."""
-    front = dict(
-        context,
-        **(front_only or {}),
-        papers=papers[:per_page],
-        older_url=older_page_for(len(papers), per_page, per_page, prefix),
-        archive=None,
-    )
+    shown = front_papers(len(papers), per_page)
+    older = (len(papers) - shown) // per_page
+    front = dict(context, **front_only, papers=papers[:shown], older_url=f"{prefix}page/{older}/" if older else None, archive=None)
     pages = [Page(f"{prefix}index.html", template, front)]
     if len(papers) > per_page:
-        for path, archive in archive_pages(papers, per_page, prefix):
+        for path, archive in archive_pages(papers, per_page, prefix, arrived):
             pages.append(Page(path, template, dict(context, papers=archive.papers, archive=archive, older_url=None)))
     return pages
 
@@ -196,7 +206,7 @@ def plan_site(
     pages.append(Page("tags/index.html", "tags.html", {"by_count": tags_by_count, "by_name": tags_by_name}))
     for tag in catalog.tags:
         pages += _list_pages(
-            tag.papers, per_page, f"tags/{tag.slug}/", "tag.html", {"tag": tag.label}, {"tag": summaries[tag.name]}
+            tag.papers, per_page, f"tags/{tag.slug}/", "tag.html", {"tag": tag.label}, {"tag": summaries[tag.name]}, catalog.arrived
         )
     pages.append(Page("listings/index.html", "listings.html", {"listings": listings}))
     for listing, summary in zip(catalog.listings, listings):
@@ -213,6 +223,7 @@ def plan_site(
             {"tags": tags_by_name, "catalog_counts": counts, "search_manifest": search_manifest},
         )
     )
+    pages.append(Page("saved/index.html", "saved.html", {}))  # filled in the browser (site.js)
     pages.append(Page("404.html", "404.html", {}))
     return pages
 

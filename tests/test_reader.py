@@ -27,6 +27,7 @@ PAGE_TYPES = {
     "listing": "listings/002-02470485fad21fb3/",
     "listing-page-2": "listings/002-02470485fad21fb3/page/2/",
     "about": "about/",
+    "saved": "saved/",
     "search-empty": "search/",
     "search-results": "search/?q=merging",
     "search-tag": "search/?tag=quantization",
@@ -239,3 +240,122 @@ def test_phone_search_placeholder_fits_and_mentions_no_key(browser, site_origin:
     desktop = open_page(browser, site_origin + "search/")
     assert desktop.locator(".key-hint").is_visible()
     desktop.close()
+
+
+def test_tag_pages_show_no_paper_twice_and_archive_pages_say_which_papers_they_hold(built_site: Path) -> None:
+    from tests.conftest import file_text
+
+    tag_dir = built_site / "site" / "tags" / "multi-task-learning"
+    front = file_text(tag_dir / "index.html")
+    pages = sorted(tag_dir.glob("page/*/index.html"))
+    assert len(pages) == 2
+    first, second = (file_text(page) for page in pages)
+    links = lambda html: re.findall(r'<li><h2><a href="([^"]+)"', html)  # noqa: E731
+    assert len(links(first)) == 50 and len(links(second)) == 36
+    # The front shows the newest page's 36 and, as those are fewer than 50, the page before:
+    # all 86, so there is no older page to link to and no paper is shown twice.
+    assert links(front) == links(second) + links(first) and 'rel="next"' not in front
+    assert "Papers 1–50 tagged Multi-Task Learning, counted from the oldest; added Nov 23, 2025" in first
+    assert "Papers 51–86 tagged Multi-Task Learning" in second
+
+
+def test_front_pages_then_older_pages_never_repeat_a_paper() -> None:
+    from papershelf.pages import front_papers
+
+    for total in range(1, 400):
+        shown = front_papers(total, 50)
+        assert min(total, 50) <= shown <= min(total, 99)
+        assert (total - shown) % 50 == 0  # what is left is whole archive pages
+
+
+def test_paper_pages_carry_link_preview_and_scholarly_metadata(built_site: Path) -> None:
+    from tests.conftest import file_text
+
+    page = file_text(built_site / "site" / Q_VLM_PAGE)
+    url = "https://example.github.io/papershelf/" + Q_VLM_PAGE
+    assert '<meta property="og:title" content="Q-VLM: Post-training Quantization for Large Vision-Language Models">' in page
+    assert f'<meta property="og:url" content="{url}">' in page
+    assert '<meta property="og:site_name" content="Papershelf">' in page and '<meta name="twitter:card" content="summary">' in page
+    description = re.search(r'<meta property="og:description" content="([^"]+)">', page).group(1)
+    assert description.startswith("In this paper, we propose a post-training quantization") and len(description) <= 161
+    data = json.loads(re.search(r'<script type="application/ld\+json">(.+?)</script>', page).group(1))
+    assert data == {
+        "@context": "https://schema.org",
+        "@type": "ScholarlyArticle",
+        "headline": "Q-VLM: Post-training Quantization for Large Vision-Language Models",
+        "url": url,
+        "keywords": ["Quantization", "Vision-Language and Multimodal"],
+    }
+
+
+def test_a_paper_page_finds_the_paper_elsewhere_and_copies_its_citation(browser, site_origin: str) -> None:
+    context = browser.new_context()
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=site_origin.split("/papershelf/")[0])
+    page = context.new_page()
+    page.goto(site_origin + Q_VLM_PAGE)
+    title = "Q-VLM: Post-training Quantization for Large Vision-Language Models"
+    hrefs = page.locator(".find-links a").evaluate_all("els => els.map(e => e.href)")
+    assert [href.split("?")[0] for href in hrefs] == [
+        "https://arxiv.org/search/", "https://www.semanticscholar.org/search", "https://scholar.google.com/scholar", "https://huggingface.co/papers",
+    ]
+    assert all(title.split(":")[0] in urllib_unquote(href) for href in hrefs)
+    page.get_by_role("button", name="Copy BibTeX").click()
+    page.wait_for_function("() => document.querySelector('.copied').textContent === 'Copied'")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied.startswith("@misc{q-vlm-post-training,\n  title = {{" + title + "}},")
+    assert "\\url{" + site_origin + Q_VLM_PAGE + "}" in copied and "note = {Tags: Quantization, Vision-Language and Multimodal}" in copied
+    context.close()
+
+
+def urllib_unquote(text: str) -> str:
+    from urllib.parse import unquote
+
+    return unquote(text)
+
+
+def test_a_reading_list_kept_in_the_browser_and_exported(browser, site_origin: str) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(site_origin + "tags/quantization/")
+    first_card = page.locator(".cards > li").first
+    first_title = first_card.locator("h2 a").inner_text()
+    first_card.locator("button.save").click()
+    assert first_card.locator("button.save").get_attribute("aria-pressed") == "true"
+    page.goto(site_origin + Q_VLM_PAGE)
+    page.locator(".paper-actions button.save").click()
+    assert page.locator(".paper-actions button.save").inner_text().startswith("★ Saved")
+    page.goto(site_origin + "search/?q=merging")  # cards of search results can be saved too
+    settle(page, "merging")
+    assert page.locator("#search-results > li").first.locator("button.save").count() == 1
+    page.locator(".site-header nav a", has_text="Saved").click()
+    page.wait_for_url("**/saved/")
+    saved = page.locator("#saved-list h2 a").all_inner_texts()
+    assert saved == [first_title, "Q-VLM: Post-training Quantization for Large Vision-Language Models"]
+    assert page.locator("#saved-status").inner_text().startswith("2 saved papers")
+    bibtex = page.evaluate("fetch(document.getElementById('saved-bibtex').href).then(r => r.text())")
+    assert bibtex.count("@misc{") == 2 and first_title.split(":")[0] in bibtex
+    exported = json.loads(page.evaluate("fetch(document.getElementById('saved-json').href).then(r => r.text())"))
+    assert [paper["title"] for paper in exported] == saved and all(paper["url"].startswith(site_origin + "papers/") for paper in exported)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "reader-saved-desktop.png"))
+    page.locator("#saved-list button.save").first.click()  # unsave
+    assert page.locator("#saved-list h2 a").all_inner_texts() == saved[1:]
+    page.reload()  # kept across visits
+    assert page.locator("#saved-list h2 a").all_inner_texts() == saved[1:]
+    assert axe_violations(page) == []
+    context.close()
+
+
+def test_j_and_k_move_through_a_list_and_enter_opens(browser, site_origin: str) -> None:
+    page = open_page(browser, site_origin + "tags/retrieval/")
+    titles = page.locator(".cards > li > h2 a")
+    page.keyboard.press("j")
+    assert page.evaluate("document.activeElement.textContent") == titles.nth(0).inner_text()
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    page.keyboard.press("k")
+    assert page.evaluate("document.activeElement.textContent") == titles.nth(1).inner_text()
+    href = titles.nth(1).get_attribute("href")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**" + href)
+    page.close()

@@ -33,8 +33,10 @@ def test_pages_of_the_sample_catalog(built_site: Path) -> None:
     paper = (site / "papers" / f"{Q_VLM}.html").read_text()
     assert 'href="https://github.com/ChangyuanWang17/QVLM"' in paper and "button-code" in paper
     assert 'href="/papershelf/tags/quantization/"' in paper
-    # The abstract once (no description repeating it), related papers by relative links.
-    assert paper.count("we propose a post-training quantization framework") == 1 and 'rel="canonical"' not in paper
+    # The abstract once in the page (the link preview's description is its start), no
+    # canonical link (the sitemap lists the page), related papers by relative links.
+    body = paper.split("<body>", 1)[1]
+    assert body.count("we propose a post-training quantization framework") == 1 and 'rel="canonical"' not in paper
     related = paper.split("<h2>Related papers</h2>", 1)[1].split("</ul>", 1)[0]
     assert related.count('<li><a href="') == 5 and "/papers/" not in related
 
