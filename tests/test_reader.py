@@ -273,17 +273,16 @@ def test_paper_pages_carry_link_preview_and_scholarly_metadata(built_site: Path)
 
     page = file_text(built_site / "site" / Q_VLM_PAGE)
     url = "https://example.github.io/papershelf/" + Q_VLM_PAGE
-    assert '<meta property="og:title" content="Q-VLM: Post-training Quantization for Large Vision-Language Models">' in page
+    assert "<title>Q-VLM: Post-training Quantization for Large Vision-Language Models · Papershelf</title>" in page
     assert f'<meta property="og:url" content="{url}">' in page
     assert '<meta property="og:site_name" content="Papershelf">' in page and '<meta name="twitter:card" content="summary">' in page
     description = re.search(r'<meta property="og:description" content="([^"]+)">', page).group(1)
-    assert description.startswith("In this paper, we propose a post-training quantization") and len(description) <= 161
+    assert description.startswith("In this paper, we propose a post-training quantization") and len(description) <= 111
     data = json.loads(re.search(r'<script type="application/ld\+json">(.+?)</script>', page).group(1))
     assert data == {
         "@context": "https://schema.org",
         "@type": "ScholarlyArticle",
         "headline": "Q-VLM: Post-training Quantization for Large Vision-Language Models",
-        "url": url,
         "keywords": ["Quantization", "Vision-Language and Multimodal"],
     }
 
