@@ -293,6 +293,7 @@ def test_a_paper_page_finds_the_paper_elsewhere_and_copies_its_citation(browser,
     page = context.new_page()
     page.goto(site_origin + Q_VLM_PAGE)
     title = "Q-VLM: Post-training Quantization for Large Vision-Language Models"
+    assert page.locator(".paper .short-name").count() == 0  # the title starts with it: not said twice
     hrefs = page.locator(".find-links a").evaluate_all("els => els.map(e => e.href)")
     assert [href.split("?")[0] for href in hrefs] == [
         "https://arxiv.org/search/", "https://www.semanticscholar.org/search", "https://scholar.google.com/scholar", "https://huggingface.co/papers",
@@ -357,4 +358,11 @@ def test_j_and_k_move_through_a_list_and_enter_opens(browser, site_origin: str) 
     href = titles.nth(1).get_attribute("href")
     page.keyboard.press("Enter")
     page.wait_for_url("**" + href)
+    # Search results too, once the reader has left the search box.
+    page.goto(site_origin + "search/?q=merging")
+    settle(page, "merging")
+    page.locator("main h1").click()
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    assert page.evaluate("document.activeElement.getAttribute('href')") == page.locator("#search-results > li > h2 a").nth(1).get_attribute("href")
     page.close()
