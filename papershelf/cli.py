@@ -22,7 +22,7 @@ from papershelf.ingest import copy_refusal, dump_paths, run_ingest
 from papershelf.linkcheck import broken_links, built_base_url
 from papershelf.progress import progress_for
 from papershelf.runlock import exclusive_run
-from papershelf.serve import start_server, watch
+from papershelf.serve import snapshot, start_server, watch
 from papershelf.store import load_ledger
 from papershelf.yamlio import write_atomic
 
@@ -143,8 +143,9 @@ def _serve(settings: Settings, port: int, debug: bool) -> int:
         watched = [settings.dumps_dir, settings.content_dir, settings.templates_dir, settings.static_dir]
         if settings.source is not None:
             watched.append(settings.source)
+        before = snapshot(watched)  # before saying so: an edit made once it is said is seen
         print(f"serving http://127.0.0.1:{preview.port}{settings.site.base_url}, rebuilding on changes (Ctrl-C stops)", flush=True)
-        watch(watched, rebuild, preview)
+        watch(watched, rebuild, preview, before)
     except KeyboardInterrupt:
         pass
     finally:

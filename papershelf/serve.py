@@ -197,13 +197,13 @@ def start_server(site_dir: Path, base_url: str, port: int = 8000) -> Preview:
     return Preview(process, server.server_address[1], builds)
 
 
-def watch(paths: list[Path], rebuild: Callable[[], None], preview: Preview) -> None:
-    """Poll the inputs in this thread; after a change (and a moment of quiet), rebuild and
-    count a build, whatever the rebuild did (it reports its own errors). The inputs are
-    read before each rebuild, so an edit saved while it runs starts another (as does what
-    the rebuild itself writes to content/: that one finds nothing new). Returns when the
-    server process has stopped."""
-    before = snapshot(paths)
+def watch(paths: list[Path], rebuild: Callable[[], None], preview: Preview, before: dict[str, tuple[int, int]]) -> None:
+    """Poll the inputs in this thread; after a change since `before` (their snapshot, taken
+    before the preview was announced, so that no edit saved after it is missed) and a
+    moment of quiet, rebuild and count a build, whatever the rebuild did (it reports its
+    own errors). The inputs are read before each rebuild, so an edit saved while it runs
+    starts another (as does what the rebuild itself writes to content/: that one finds
+    nothing new). Returns when the server process has stopped."""
     while preview.process.is_alive():
         preview.process.join(POLL_SECONDS)
         if snapshot(paths) == before:
