@@ -88,8 +88,9 @@ def field_terms(text: str) -> list[str]:
 
 
 def search_fields(paper: Paper) -> tuple[str, ...]:
-    """The text of each of FIELDS."""
-    return (paper.title, paper.short_name or "", " ".join(paper.tags), paper.abstract)
+    """The text of each of FIELDS. A short name the title says already ("Q-VLM: …") is not
+    indexed again: its words would count twice."""
+    return (paper.title, paper.name_beside_title, " ".join(paper.tags), paper.abstract)
 
 
 @dataclass(frozen=True)

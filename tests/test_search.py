@@ -196,3 +196,14 @@ def test_a_star_inside_a_word_is_a_character_not_a_wildcard(catalog: Path, tmp_p
     assert node("vocabulary", str(catalog / "site"), str(tmp_path / "words.json"))["failed"] == 0
     found = node("whole", str(catalog / "site"), str(tmp_path / "unsplit.json"), "O(n*d)")["refs"]
     assert star in found and len(found) < 3  # not every O(n…d) paper
+
+
+def test_a_short_name_the_title_says_already_counts_once() -> None:
+    from papershelf.analysis import search_fields
+    from papershelf.paper import Paper, Source
+
+    def paper(title: str, short_name: str) -> Paper:
+        return Paper(id="0" * 12, slug="x", title=title, short_name=short_name, abstract="An abstract.", first_seen="d.txt", sources=[Source(dump="d.txt", position=1)])
+
+    assert search_fields(paper("Towards Multi-Task Multi-Modal Models: a survey", "Towards Multi-Task Multi-Modal Models"))[1] == ""
+    assert search_fields(paper("Post-training Quantization for Vision-Language Models", "Q-VLM"))[1] == "Q-VLM"
