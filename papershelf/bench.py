@@ -1,9 +1,9 @@
 """The benchmark: synthetic catalogs of N papers, built the ways people build them.
 
 For each size it generates dumps in both layouts (about 200 papers each, ~30% with code
-links), with papers shaped like the sample dumps': titles of 74 characters, abstracts of
-1,400 and 2.2 tags of the starter taxonomy per paper on average (the sample: 73, 1,360 and
-2.2; the filler words trigger no tag, the topic words do). Then it
+links), with papers shaped like the sample dumps': titles of 76 characters, abstracts of
+1,390 and 1.4 tags of the starter taxonomy per paper on average (the sample: 73, 1,360 and
+1.4; the filler words trigger no tag, the topic words do). Then it
 measures, each in its own process: a clean build (ingest + build), adding one 200-paper
 dump, a build with nothing new, adding a dump of 200 papers of which 20 were seen before
 (as real dumps have them), and a build after one paper's file is edited by hand (what a
@@ -31,10 +31,12 @@ import yaml
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PAPERS_PER_DUMP = 200
 # Shapes matched to the sample dumps (see the docstring): words per title besides its topic,
-# sentences per abstract besides the first, and the share of sentences naming a topic.
-TITLE_WORDS = (3, 6)
+# sentences per abstract besides the first, the share of sentences naming a topic, and of
+# titles naming two.
+TITLE_WORDS = (2, 5)
 SENTENCES = (5, 9)
 TOPIC_SHARE = 0.2
+TWO_TOPIC_TITLES = 0.5
 CODE_SHARE = 0.3
 
 TOPICS = [
@@ -63,19 +65,19 @@ FILLER = "In this paper we consider the problem of {t}. We propose {n}, a {a} ap
 VERBS = ["reduces cost", "improves accuracy", "scales to large models", "needs no labels", "runs in linear time"]
 
 
-def _title(rng: random.Random, number: int) -> str:
-    topic = rng.choice(TOPICS)
+def _title(rng: random.Random, number: int) -> tuple[str, str, str]:
+    """A title and its two topics; half the titles name both, as real ones often do."""
+    topic, other = rng.choice(TOPICS), rng.choice(TOPICS)
     words = rng.sample(WORDS, rng.randint(*TITLE_WORDS))
     title = " ".join(w.capitalize() if i == 0 else w for i, w in enumerate(words))
+    subject = topic.capitalize() + (f" and {other.capitalize()}" if rng.random() < TWO_TOPIC_TITLES else "")
     if rng.random() < 0.6:
         name = f"{rng.choice(NAMES)}{rng.choice(SUFFIXES)}{number}"
-        return f"{name}: {title.capitalize()} for {topic.capitalize()}"
-    return f"{title} for {topic.capitalize()} ({number})"
+        return f"{name}: {title.capitalize()} for {subject}", topic, other
+    return f"{title} for {subject} ({number})", topic, other
 
 
-def _abstract(rng: random.Random, title: str) -> str:
-    topic = rng.choice(TOPICS)
-    other = rng.choice(TOPICS)
+def _abstract(rng: random.Random, title: str, topic: str, other: str) -> str:
     name = title.split(":")[0] if ":" in title else "our method"
     sentences = [FILLER.format(t=topic, n=name, a=rng.choice(WORDS), v=rng.choice(VERBS))]
     for _ in range(rng.randint(*SENTENCES)):
@@ -104,8 +106,8 @@ def synthetic_papers(rng: random.Random, numbers: range) -> list[tuple[str, str]
     """(title, abstract) of a synthetic paper for each number (titles carry their number)."""
     papers = []
     for number in numbers:
-        title = _title(rng, number)
-        papers.append((title, _abstract(rng, title)))
+        title, topic, other = _title(rng, number)
+        papers.append((title, _abstract(rng, title, topic, other)))
     return papers
 
 

@@ -23,7 +23,9 @@ from papershelf.linkcheck import broken_links, built_base_url
 from papershelf.progress import progress_for
 from papershelf.runlock import exclusive_run
 from papershelf.serve import snapshot, start_server, watch
-from papershelf.store import load_ledger
+from papershelf.store import load_ledger, load_store, save_store
+from papershelf.tag_evaluation import LABELS_FILE, evaluate, load_labels, report, split
+from papershelf.tag_suggestions import suggestions, tag_scores
 from papershelf.yamlio import write_atomic
 
 
@@ -153,6 +155,40 @@ def _serve(settings: Settings, port: int, debug: bool) -> int:
     return 0
 
 
+def _tags(settings: Settings, show_errors: bool, suggest: bool, accept_from: float | None) -> int:
+    """Precision, recall and untagged share of the rules, tuned and held-out papers apart;
+    with `suggest`, the tags the learned models would add or doubt, and with `accept_from`
+    those added that score at least that, as a curator's edits."""
+    store = load_store(settings.content_dir)
+    tagger = settings.tagger()
+    labels = load_labels(settings.content_dir / LABELS_FILE, list(tagger.names), store.papers)
+    results = {name: evaluate(tagger, papers, labels.papers) for name, papers in split(list(store.papers.values()), labels).items()}
+    print(report(results, show_errors))
+    if not suggest and accept_from is None:
+        return 0
+    papers = sorted(store.papers.values(), key=lambda paper: paper.id)
+    scores = tag_scores(papers)
+    found = suggestions(papers, scores)
+    print(f"suggestions from models of {len(scores)} tags over {len(papers)} papers ({sum(p.tags != p.auto_tags for p in papers)} edited by hand):")
+    for item in found:
+        print(f"  {item.kind:5} {item.score:.3f}  {item.tag}  {store.papers[item.paper_id].slug}")
+    accepted = [item for item in found if accept_from is not None and item.kind == "add" and item.score >= accept_from]
+    for item in accepted:
+        paper = store.papers[item.paper_id]
+        paper.tags = [*paper.tags, item.tag]
+    if accept_from is not None:
+        save_store(store, {item.paper_id for item in accepted})
+        print(f"accepted {len(accepted)} suggested tags scored {accept_from} or more")
+    return 0
+
+
+def _probability(text: str) -> float:
+    value = float(text)
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"{text} is not between 0 and 1")
+    return value
+
+
 def _common_options(suppress: bool) -> argparse.ArgumentParser:
     """The options every command takes, given before or after the command's name. Under a
     command their defaults are suppressed, so that an option given before it is kept."""
@@ -184,6 +220,10 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("check", parents=common, help="check every internal link of the built site")
     serve = commands.add_parser("serve", parents=common, help="build, preview on localhost, rebuild and reload on changes")
     serve.add_argument("--port", type=int, default=8000)
+    tags = commands.add_parser("tags", parents=common, help="measure the tag rules against the hand-labelled papers (content/tag_labels.yaml)")
+    tags.add_argument("--errors", action="store_true", help="also list each labelled paper the rules tag wrongly")
+    tags.add_argument("--suggest", action="store_true", help="list the tags that models learned from the catalog's tags would add or doubt")
+    tags.add_argument("--accept", type=_probability, metavar="P", help="add to `tags` each suggested tag scored P or more (0 to 1)")
     bench = commands.add_parser("bench", parents=common, help="benchmark synthetic catalogs (see papershelf/bench.py)")
     bench.add_argument("--sizes", default="1000,10000,100000", help="catalog sizes, comma-separated")
     bench.add_argument("--json", type=Path, help="also write the results to this JSON file")
@@ -245,4 +285,6 @@ def _dispatch(args: argparse.Namespace, debug: bool) -> int:
             return _add(settings, args.dumps, args.clean, args.replace)
         if args.command == "check":
             return _check(settings, args.base_url is not None)
+        if args.command == "tags":
+            return _tags(settings, args.errors, args.suggest, args.accept)
         return _update(settings, args.clean)

@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from papershelf.errors import PapershelfError
 from papershelf.links import web_url
@@ -58,18 +58,22 @@ class Paths(_Strict):
 
 class TagRule(_Strict):
     """A tag and what assigns it: words or phrases (word boundaries, any case; spaces
-    and hyphens interchangeable) and, prefixed `re:`, regular expressions."""
+    and hyphens interchangeable) and, prefixed `re:`, regular expressions. `strong` terms
+    tag a paper on one mention; `match` terms, generic words, need the title or a repeat;
+    `exclude` phrases use the tag's words in another sense and cover them."""
 
     name: str = Field(min_length=1)
     slug: str | None = Field(default=None, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-    match: list[str] = Field(min_length=1)
+    strong: list[str] = []
+    match: list[str] = []
+    exclude: list[str] = []
 
     @property
     def page_slug(self) -> str:
         """The slug of the tag's page: the one given, or the name's."""
         return self.slug or tag_slug(self.name)
 
-    @field_validator("match")
+    @field_validator("strong", "match")
     @classmethod
     def _patterns_compile(cls, values: list[str]) -> list[str]:
         for value in values:
@@ -79,6 +83,20 @@ class TagRule(_Strict):
                 except re.error as error:
                     raise ValueError(f"bad regular expression {value!r}: {error}") from None
         return values
+
+    @field_validator("exclude")
+    @classmethod
+    def _phrases_only(cls, values: list[str]) -> list[str]:
+        for value in values:
+            if value.startswith("re:"):
+                raise ValueError(f"an exclusion is a phrase, not a regular expression: {value!r}")
+        return values
+
+    @model_validator(mode="after")
+    def _assigns_something(self) -> "TagRule":
+        if not self.strong and not self.match:
+            raise ValueError(f"the tag {self.name!r} has no terms: give it `strong` or `match` terms")
+        return self
 
 
 class Config(_Strict):

@@ -2,32 +2,40 @@
 
 Phrases are matched as whole word sequences (so `MoE` never tags `Moebius`, and
 `mixture of experts` also matches `Mixture-of-Experts`) by looking each word up among the
-phrases' first words (and a phrase's first two words up together), which stays fast at
-100,000 papers where one regular expression per tag does not.
-A paper keeps its best-supported tags, up to the configured limit: a title match counts
-more than a mention in the abstract, and one passing mention alone does not tag.
+phrases' first words, which stays fast at 100,000 papers where one regular expression per
+tag does not. Within one tag the longest phrase at a place wins and the words it covers
+count once: `encoder-decoder` is not also a `decoder`, and an excluded phrase (`dataset
+distillation` for Knowledge Distillation) covers its words without counting.
+
+A paper keeps its best-supported tags, up to the configured limit. Evidence is scored: a
+title match counts TITLE_WEIGHT, a strong term in the abstract MIN_SCORE (one mention
+tags), a generic term in the abstract 1 (it takes a repeat).
 """
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 import hashlib
 import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from enum import IntEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from slugify import slugify
-
 
 if TYPE_CHECKING:
     from papershelf.config import TagRule
 
 TITLE_WEIGHT = 3
-# A single passing mention in an abstract is weak evidence; a title match or a repeat is not.
+# A single passing mention of a generic word is weak evidence; a title match, a repeat or
+# one distinctive term is not.
 MIN_SCORE = 2
+# A second tag and the next need more: a title match and a mention, or three distinctive
+# mentions (tuned on the labelled papers of the tuned dumps; see `tag_evaluation.py`).
+FURTHER_TAG_SCORE = 5
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(])")
 _WORD = re.compile(r"\w+")
 # For ASCII text, \w is a letter, a digit or "_": every other character becomes a space and
 # the text is split (three times quicker than the pattern, with the same words).
@@ -43,70 +51,90 @@ def words_of(text: str) -> list[str]:
     return folded.translate(_NOT_WORD).split() if folded.isascii() else _WORD.findall(folded)
 
 
+class Strength(IntEnum):
+    """What a matched term says: nothing (an exclusion), a little, or enough alone."""
+
+    EXCLUDED = 0
+    WEAK = 1
+    STRONG = MIN_SCORE
+
+
 @dataclass(frozen=True)
-class _CompiledRule:
-    name: str
-    phrases: tuple[tuple[str, ...], ...]
-    patterns: tuple[re.Pattern[str], ...]
+class Evidence:
+    """A tag's matches in one text: the summed strength, and how many terms matched."""
+
+    score: int = 0
+    mentions: int = 0
+
+
+def _terms(rule: TagRule) -> list[tuple[str, Strength]]:
+    return [(term, Strength.STRONG) for term in rule.strong] + [(term, Strength.WEAK) for term in rule.match] + [(term, Strength.EXCLUDED) for term in rule.exclude]
 
 
 class Tagger:
     def __init__(self, rules: list[TagRule], limit: int = 4):
         self.limit = limit
-        self.rules = tuple(
-            _CompiledRule(
-                rule.name,
-                tuple(tuple(words_of(m)) for m in rule.match if not m.startswith("re:") and words_of(m)),
-                tuple(re.compile(m[3:], re.IGNORECASE) for m in rule.match if m.startswith("re:")),
-            )
-            for rule in rules
-        )
-        # One-word phrases by their word, longer ones by their first two words: a text's words
-        # are scanned once, and a longer phrase is compared only where its first two words are.
-        single: dict[str, list[int]] = defaultdict(list)
-        longer: dict[tuple[str, str], list[tuple[int, tuple[str, ...]]]] = defaultdict(list)
-        for number, rule in enumerate(self.rules):
-            for phrase in set(rule.phrases):
-                if len(phrase) == 1:
-                    single[phrase[0]].append(number)
-                else:
-                    longer[phrase[:2]].append((number, phrase))
-        self.single, self.longer = dict(single), dict(longer)  # plain dicts: lookups must not add keys
-        self.first_words = frozenset(single) | {first for first, _ in longer}
-        self.patterns = [(number, pattern) for number, rule in enumerate(self.rules) for pattern in rule.patterns]
+        self.names = tuple(rule.name for rule in rules)
+        # First word -> (phrase, rule, strength), longest phrase first: the first phrase of
+        # a rule that matches at a place is that rule's longest there.
+        by_first: dict[str, set[tuple[tuple[str, ...], int, Strength]]] = defaultdict(set)
+        patterns = []
+        for number, rule in enumerate(rules):
+            for term, strength in _terms(rule):
+                if term.startswith("re:"):
+                    patterns.append((number, re.compile(term[3:], re.IGNORECASE), strength))
+                elif words := tuple(words_of(term)):
+                    by_first[words[0]].add((words, number, strength))
+        # Plain dicts and tuples: lookups must not add keys, and the order is fixed.
+        self.by_first = {word: tuple(sorted(found, key=lambda entry: (-len(entry[0]), entry[1], entry[0]))) for word, found in by_first.items()}
+        self.patterns = tuple(patterns)
         self.slugs = {rule.name: rule.page_slug for rule in rules}
         # What the tags of a paper depend on: the rules and this module's code (a fix to the
         # matching retags the catalog, as a change to the rules does).
-        rules_text = json.dumps([[r.name, r.match] for r in rules] + [limit, TITLE_WEIGHT, MIN_SCORE])
+        rules_text = json.dumps([rule.model_dump(mode="json") for rule in rules] + [limit, TITLE_WEIGHT, MIN_SCORE, FURTHER_TAG_SCORE])
         self.digest = hashlib.sha256(rules_text.encode("utf-8") + Path(__file__).read_bytes()).hexdigest()
 
-    def _hits(self, text: str) -> list[int]:
-        """How often each rule matches the text: phrases as whole word sequences, plus patterns."""
-        hits = [0] * len(self.rules)
+    def evidence(self, text: str) -> list[Evidence]:
+        """Each rule's matches in the text: per rule, the longest phrase at each place,
+        matches not overlapping, excluded phrases covering their words; then patterns."""
+        score = [0] * len(self.names)
+        mentions = [0] * len(self.names)
+        covered_until = [0] * len(self.names)  # per rule: the first word not yet covered
         words = words_of(text)
-        single, longer = self.single, self.longer
-        for position in [i for i, word in enumerate(words) if word in self.first_words]:  # few words start a phrase
-            word = words[position]
-            for number in single.get(word, ()):
-                hits[number] += 1
-            following = words[position + 1] if position + 1 < len(words) else ""
-            for number, phrase in longer.get((word, following), ()):
-                if len(phrase) == 2 or tuple(words[position : position + len(phrase)]) == phrase:
-                    hits[number] += 1
-        for number, pattern in self.patterns:
-            hits[number] += len(pattern.findall(text))
-        return hits
+        by_first = self.by_first
+        for position, word in enumerate(words):
+            for phrase, number, strength in by_first.get(word, ()):
+                end = position + len(phrase)
+                if position < covered_until[number] or (len(phrase) > 1 and tuple(words[position:end]) != phrase):
+                    continue
+                covered_until[number] = end
+                if strength:
+                    score[number] += strength
+                    mentions[number] += 1
+        for number, pattern, strength in self.patterns:
+            found = len(pattern.findall(text))
+            score[number] += strength * found
+            mentions[number] += found
+        return [Evidence(s, m) for s, m in zip(score, mentions)]
+
+    def scores(self, title: str, abstract: str) -> dict[str, int]:
+        """Each tag's support in a paper (zero for none): TITLE_WEIGHT for a title that
+        says it, and per sentence of the abstract the strength of its best term there. A
+        sentence listing examples (`such as Longformer, BigBird or Reformer`) is one
+        mention: a repeat is a tag said again in another sentence."""
+        support = [TITLE_WEIGHT * bool(found.mentions) for found in self.evidence(title)]
+        for sentence in _SENTENCE_END.split(abstract):
+            for number, found in enumerate(self.evidence(sentence)):
+                support[number] += min(found.score, Strength.STRONG)
+        return dict(zip(self.names, support))
 
     def tags_for(self, title: str, abstract: str) -> list[str]:
-        """The best-supported tags (at most `limit`), listed in the config's order."""
-        in_title, in_abstract = self._hits(title), self._hits(abstract)
-        scores = {}
-        for order, rule in enumerate(self.rules):
-            score = TITLE_WEIGHT * in_title[order] + in_abstract[order]
-            if score >= MIN_SCORE:
-                scores[rule.name] = (score, -order)
-        best = set(sorted(scores, key=scores.__getitem__, reverse=True)[: self.limit])
-        return [rule.name for rule in self.rules if rule.name in best]
+        """The best-supported tags (at most `limit`), listed in the config's order: the
+        best one on MIN_SCORE, each further one on FURTHER_TAG_SCORE (a paper has one main
+        topic; a side topic must be said plainly to be a tag)."""
+        ranked = sorted(((score, -order, name) for order, (name, score) in enumerate(self.scores(title, abstract).items())), reverse=True)
+        best = {name for rank, (score, _, name) in enumerate(ranked[: self.limit]) if score >= (MIN_SCORE if rank == 0 else FURTHER_TAG_SCORE)}
+        return [name for name in self.names if name in best]
 
 
 def merge_tags(stored: list[str], old_auto: list[str], new_auto: list[str]) -> list[str]:

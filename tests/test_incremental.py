@@ -38,6 +38,8 @@ def test_adding_a_dump_does_only_the_new_work(
     catalog: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(builder, "SITEMAP_URLS", 100)  # several parts, as a large catalog has
+    config = catalog / "config.yaml"  # tag pages of several archive pages, as a large catalog has
+    config.write_text(config.read_text().replace("papers_per_page: 50", "papers_per_page: 20"))
     held_back = tmp_path / NEWEST_DUMP
     shutil.move(catalog / "dumps" / NEWEST_DUMP, held_back)
     assert run(catalog) == 0

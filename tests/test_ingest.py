@@ -166,7 +166,7 @@ def test_bad_config_names_the_key(catalog: Path, capsys: pytest.CaptureFixture[s
 def test_changed_tag_rules_retag_every_paper(catalog: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert ingest(catalog) == 0
     config = catalog / "config.yaml"
-    config.write_text(config.read_text() + "  - name: Low Precision\n    match: [post-training quantization, PTQ]\n")
+    config.write_text(config.read_text() + "  - name: Low Precision\n    strong: [post-training quantization, PTQ]\n")
     capsys.readouterr()
     assert ingest(catalog) == 0
     out = capsys.readouterr().out
