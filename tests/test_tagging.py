@@ -117,8 +117,8 @@ def test_the_rules_on_held_out_labelled_papers() -> None:
     assert len(labels.papers) >= 100
     splits = split(list(store.papers.values()), labels)
     held_out = evaluate(tagger, splits["held out"], labels.papers)
-    assert held_out.labelled >= 50
-    assert held_out.precision >= 0.85 and held_out.recall >= 0.55
+    assert held_out.labelled >= 100
+    assert held_out.precision >= 0.80 and held_out.recall >= 0.55
     assert held_out.untagged_share <= 0.05
     assert held_out.broad_tags() == {}
     tuned = evaluate(tagger, splits["tuned"], labels.papers)
