@@ -105,6 +105,7 @@ def make_environment(templates_dir: Path, site: SiteSettings, assets: Assets) ->
         keep_trailing_newline=True,
         auto_reload=False,  # one environment per build: no need to stat templates for every page
     )
+    env.policies["json.dumps_kwargs"] = {"sort_keys": True, "separators": (",", ":")}  # JSON-LD on 100,000 pages
 
     def url(path: str = "") -> str:
         return site.base_url + path.lstrip("/")

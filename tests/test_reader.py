@@ -278,6 +278,9 @@ def test_paper_pages_carry_link_preview_and_scholarly_metadata(built_site: Path)
     assert '<meta property="og:site_name" content="Papershelf">' in page and '<meta name="twitter:card" content="summary">' in page
     description = re.search(r'<meta property="og:description" content="([^"]+)">', page).group(1)
     assert description.startswith("In this paper, we propose a post-training quantization") and len(description) <= 111
+    assert "first seen" not in page  # listed once: nothing to tell apart
+    several = file_text(built_site / "site" / "papers" / "combiner-full-attention-transformer-with-sparse.html")
+    assert several.count('<span class="badge">first seen</span>') == 1
     data = json.loads(re.search(r'<script type="application/ld\+json">(.+?)</script>', page).group(1))
     assert data == {
         "@context": "https://schema.org",
