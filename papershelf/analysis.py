@@ -78,13 +78,49 @@ def index_term(word: str) -> str:
 _SEPARATORS = re.compile(r"[ \t\n\r\f\v\xa0\-]+")
 
 
-def field_terms(text: str) -> list[str]:
-    """The terms lunr.py's Builder would index for a field: its tokenizer, then our pipeline.
-    Printable ASCII text (nearly all of it) has no separator but spaces and hyphens, and is
-    split without the pattern, several times quicker."""
+# Letters or digits joined by marks inside one of lunr's tokens: URLs, hosts, paths, dotted
+# names and possessives (`github.com/x/qvlm`, `ivrl.github.io`, `aka.ms/BLURB`, `model's`).
+_COMPOUND = re.compile(r"[^\W_]+(?:[^\w\s]+[^\W_]+)+")
+_PART = re.compile(r"[^\W_]+")
+_HOST = re.compile(r"(?:[a-z]+://)?((?:[a-z0-9-]+\.)+[a-z]{2,})(?=[/:])")
+# A hyphenated name short enough to be typed as one word (`Q-VLM` as `qvlm`, `GPT-4` as `gpt4`).
+NAME_LENGTH = 12
+
+
+def inner_words(lowered: str) -> list[str]:
+    """The words inside compound tokens, which lunr's tokenizer keeps whole: their parts (of
+    two letters or more, not bare numbers), a link's host, and a short hyphenated name with
+    a piece of at most three letters or with digits, written as one word. Hyphens split
+    tokens already, so `Q-VLM` is `q` and `vlm` besides."""
+    words = []
+    for match in _COMPOUND.finditer(lowered):
+        compound = match.group()
+        host = _HOST.match(compound)
+        if host and host.end() < len(compound):
+            words.append(host.group(1))
+        pieces = compound.split("-")
+        for piece in pieces:
+            parts = _PART.findall(piece)
+            if len(parts) > 1:
+                words += [part for part in parts if len(part) > 1 and not part.isdigit()]
+        joined = "".join(pieces)
+        if 2 <= len(pieces) <= 3 and joined.isalnum() and len(joined) <= NAME_LENGTH and any(len(p) <= 3 or not p.isalpha() for p in pieces):
+            words.append(joined)
+    return words
+
+
+def field_words(text: str) -> list[str]:
+    """The words of a field: lunr.py's tokenizer's (split on spaces and hyphens, lower-cased),
+    then the words inside compound ones. Printable ASCII text (nearly all of it) has no
+    separator but spaces and hyphens, and is split without the pattern, several times quicker."""
     lowered = text.lower()
     words = lowered.replace("-", " ").split(" ") if lowered.isascii() and lowered.isprintable() else _SEPARATORS.split(lowered)
-    return list(filter(None, map(index_term, words)))  # words that are all punctuation have no term
+    return words + inner_words(lowered)
+
+
+def field_terms(text: str) -> list[str]:
+    """The terms lunr.py's Builder indexes for a field given its `field_words`."""
+    return list(filter(None, map(index_term, field_words(text))))  # words that are all punctuation have no term
 
 
 def search_fields(paper: Paper) -> tuple[str, ...]:

@@ -33,8 +33,9 @@ from lunr.builder import Builder
 from lunr.index import Index
 from lunr.pipeline import Pipeline
 from lunr.stemmer import stemmer
+from lunr.tokenizer import Tokenizer
 
-from papershelf.analysis import FIELD_NAMES, FIELDS, TermTable, index_term, search_fields
+from papershelf.analysis import FIELD_NAMES, FIELDS, TermTable, index_term, inner_words, search_fields
 from papershelf.catalog import Catalog
 from papershelf.gz import SUFFIX, gzipped
 from papershelf.markup import excerpt
@@ -81,7 +82,9 @@ def build_index(papers: list[Paper]) -> Index:
     for name, boost in FIELDS:
         builder.field(name, boost=boost)
     for ref, paper in enumerate(papers):
-        builder.add(dict(zip(FIELD_NAMES, search_fields(paper)), ref=str(ref)))
+        # Each field as lunr's tokenizer splits it, then the words inside compound ones.
+        fields = [[str(token) for token in Tokenizer(text)] + inner_words(text.lower()) for text in search_fields(paper)]
+        builder.add(dict(zip(FIELD_NAMES, fields), ref=str(ref)))
     return builder.build()
 
 

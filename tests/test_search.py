@@ -125,6 +125,31 @@ def test_split_index_answers_as_the_unsplit_one(built_site: Path, tmp_path: Path
     assert report["pruned"] >= 100  # first pages for which lunr.js scored only some of the results
 
 
+def test_words_inside_urls_hosts_and_names_find_their_papers(built_site: Path, tmp_path: Path) -> None:
+    """lunr's tokenizer keeps `https://github.com/x/qvlm` and `ivrl.github.io` whole; their
+    parts are indexed too, and a short hyphenated name is also found written as one word."""
+    papers, _ = catalog_words(built_site)
+    queries = ["github", "ivrl", "qvlm", "QVLM", "Q-VLM", "gpt4", "github.com"]
+    (tmp_path / "queries.json").write_text(json.dumps(queries))
+    ranked = node("rank", str(built_site / "site"), str(tmp_path / "queries.json"))
+    with_github = [ref for ref, paper in enumerate(papers) if "github" in f"{paper.title} {paper.abstract}".lower()]
+    assert len(with_github) > 90 and ranked["github"]["count"] == len(with_github)
+    title = lambda query: papers[ranked[query]["top"][0]].title  # noqa: E731
+    assert "ivrl.github.io" in papers[ranked["ivrl"]["top"][0]].abstract and ranked["ivrl"]["count"] == 1
+    assert title("qvlm") == title("QVLM") == title("Q-VLM") == "Q-VLM: Post-training Quantization for Large Vision-Language Models"
+    assert all("GPT-4" in f"{papers[ref].title} {papers[ref].abstract}" for ref in ranked["gpt4"]["top"]) and ranked["gpt4"]["count"] >= 3
+    assert ranked["github.com"]["count"] >= 80  # the host typed whole: in most GitHub links
+
+
+def test_inner_words() -> None:
+    from papershelf.analysis import inner_words
+
+    assert inner_words("code: https://github.com/changyuanwang17/qvlm.") == ["github.com", "https", "github", "com", "changyuanwang17", "qvlm"]
+    assert inner_words("at ivrl.github.io/vita, ivrl.github.io and huggingface.co:") == ["ivrl.github.io", "ivrl", "github", "io", "vita", "ivrl", "github", "io", "huggingface", "co"]
+    assert inner_words("q-vlm and gpt-4, llama-2-7b, t5-xxl") == ["qvlm", "gpt4", "llama27b", "t5xxl"]
+    assert inner_words("e.g. 2.05 points, the model's post-training mixture-of-experts") == ["model"]
+
+
 def test_small_shards_split_by_longer_prefixes_and_still_agree(catalog: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """With a tiny shard size, big shards split by 3, 4… characters; every word still finds
     its papers and the split index still answers as the unsplit one."""

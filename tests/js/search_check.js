@@ -6,6 +6,7 @@
  *   node search_check.js compare SITE UNSPLIT.json QUERIES.json   split and unsplit agree:
  *     every result, and the first 1, 10 and 25 asked for on their own
  *   node search_check.js whole SITE UNSPLIT.json QUERY   the unsplit index's refs for QUERY
+ *   node search_check.js rank SITE QUERIES.json   each query's result count and first 10 refs
  *
  * Prints one JSON object with the findings.
  */
@@ -70,7 +71,14 @@ if (mode === "vocabulary") {
 } else if (mode === "whole") {
   const whole = core.wholeIndex(JSON.parse(fs.readFileSync(a, "utf8")), manifest.shards)
   console.log(JSON.stringify({ refs: whole(b).map((r) => r.ref) }))
+} else if (mode === "rank") {
+  const ranked = {}
+  for (const query of JSON.parse(fs.readFileSync(a, "utf8"))) {
+    const found = core.find(query, source)
+    ranked[query] = { count: found.count, top: found.top(10).map((r) => r.ref) }
+  }
+  console.log(JSON.stringify(ranked))
 } else {
-  console.error("usage: search_check.js vocabulary|compare|whole SITE …")
+  console.error("usage: search_check.js vocabulary|compare|whole|rank SITE …")
   process.exit(2)
 }
