@@ -53,6 +53,9 @@ class LunrJsStemmer(PorterStemmer):
     `key` stays `key`, where lunr.py would give `kei`)."""
 
     _STEP_1C = re.compile(r"^(.+?[^aeiou])y$")
+    b: str  # the word being stemmed, as PorterStemmer keeps it
+    k: int
+    k0: int
 
     def step1c(self) -> None:
         if self._STEP_1C.match(self.b[self.k0 : self.k + 1]):
@@ -82,6 +85,7 @@ _SEPARATORS = re.compile(r"[ \t\n\r\f\v\xa0\-]+")
 # names and possessives (`github.com/x/qvlm`, `ivrl.github.io`, `aka.ms/BLURB`, `model's`).
 _COMPOUND = re.compile(r"[^\W_]+(?:[^\w\s]+[^\W_]+)+")
 _PART = re.compile(r"[^\W_]+")
+_INNER_MARK = re.compile(r"[^\W_][^\w\s]+[^\W_]")
 _HOST = re.compile(r"(?:[a-z]+://)?((?:[a-z0-9-]+\.)+[a-z]{2,})(?=[/:])")
 # A hyphenated name short enough to be typed as one word (`Q-VLM` as `qvlm`, `GPT-4` as `gpt4`).
 NAME_LENGTH = 12
@@ -93,8 +97,9 @@ def inner_words(lowered: str) -> list[str]:
     a piece of at most three letters or with digits, written as one word. Hyphens split
     tokens already, so `Q-VLM` is `q` and `vlm` besides."""
     words = []
-    for match in _COMPOUND.finditer(lowered):
-        compound = match.group()
+    # Only the few chunks with a mark between letters or digits go through the pattern.
+    chunks = [chunk for chunk in lowered.split() if not chunk.isalnum() and _INNER_MARK.search(chunk)]
+    for compound in (compound for chunk in chunks for compound in _COMPOUND.findall(chunk)):
         host = _HOST.match(compound)
         if host and host.end() < len(compound):
             words.append(host.group(1))

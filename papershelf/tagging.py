@@ -75,7 +75,7 @@ class Tagger:
     def __init__(self, rules: list[TagRule], limit: int = 4):
         self.limit = limit
         self.names = tuple(rule.name for rule in rules)
-        # First word -> (phrase, rule, strength), longest phrase first: the first phrase of
+        # First word -> (length, words, rule, strength), longest phrase first: the first phrase of
         # a rule that matches at a place is that rule's longest there.
         by_first: dict[str, set[tuple[tuple[str, ...], int, Strength]]] = defaultdict(set)
         patterns = []
@@ -86,7 +86,10 @@ class Tagger:
                 elif words := tuple(words_of(term)):
                     by_first[words[0]].add((words, number, strength))
         # Plain dicts and tuples: lookups must not add keys, and the order is fixed.
-        self.by_first = {word: tuple(sorted(found, key=lambda entry: (-len(entry[0]), entry[1], entry[0]))) for word, found in by_first.items()}
+        self.by_first = {
+            word: tuple((len(phrase), list(phrase), number, strength) for phrase, number, strength in sorted(found, key=lambda entry: (-len(entry[0]), entry[1], entry[0])))
+            for word, found in by_first.items()
+        }
         self.patterns = tuple(patterns)
         self.slugs = {rule.name: rule.page_slug for rule in rules}
         # What the tags of a paper depend on: the rules and this module's code (a fix to the
@@ -94,38 +97,47 @@ class Tagger:
         rules_text = json.dumps([rule.model_dump(mode="json") for rule in rules] + [limit, TITLE_WEIGHT, MIN_SCORE, FURTHER_TAG_SCORE])
         self.digest = hashlib.sha256(rules_text.encode("utf-8") + Path(__file__).read_bytes()).hexdigest()
 
-    def evidence(self, text: str) -> list[Evidence]:
-        """Each rule's matches in the text: per rule, the longest phrase at each place,
-        matches not overlapping, excluded phrases covering their words; then patterns."""
-        score = [0] * len(self.names)
-        mentions = [0] * len(self.names)
-        covered_until = [0] * len(self.names)  # per rule: the first word not yet covered
+    def _matches(self, text: str) -> dict[int, list[int]]:
+        """Rule number -> [summed strength, terms matched], for the rules matching the text:
+        per rule, the longest phrase at each place, matches not overlapping, excluded phrases
+        covering their words; then patterns. Only matched rules appear (a paper's sentences
+        match few of the rules, and this runs for each)."""
+        found: dict[int, list[int]] = {}
+        covered_until: dict[int, int] = {}  # per rule: the first word not yet covered
         words = words_of(text)
         by_first = self.by_first
-        for position, word in enumerate(words):
-            for phrase, number, strength in by_first.get(word, ()):
-                end = position + len(phrase)
-                if position < covered_until[number] or (len(phrase) > 1 and tuple(words[position:end]) != phrase):
+        for position in [i for i, word in enumerate(words) if word in by_first]:  # few words start a phrase
+            for length, phrase, number, strength in by_first[words[position]]:
+                end = position + length
+                if (length > 1 and words[position:end] != phrase) or position < covered_until.get(number, 0):
                     continue
                 covered_until[number] = end
                 if strength:
-                    score[number] += strength
-                    mentions[number] += 1
+                    match = found.setdefault(number, [0, 0])
+                    match[0] += strength
+                    match[1] += 1
         for number, pattern, strength in self.patterns:
-            found = len(pattern.findall(text))
-            score[number] += strength * found
-            mentions[number] += found
-        return [Evidence(s, m) for s, m in zip(score, mentions)]
+            if count := len(pattern.findall(text)):
+                match = found.setdefault(number, [0, 0])
+                match[0] += strength * count
+                match[1] += count
+        return found
+
+    def evidence(self, text: str) -> dict[str, Evidence]:
+        """The tags the text has terms of, with their matches."""
+        return {self.names[number]: Evidence(score, mentions) for number, (score, mentions) in sorted(self._matches(text).items())}
 
     def scores(self, title: str, abstract: str) -> dict[str, int]:
         """Each tag's support in a paper (zero for none): TITLE_WEIGHT for a title that
         says it, and per sentence of the abstract the strength of its best term there. A
         sentence listing examples (`such as Longformer, BigBird or Reformer`) is one
         mention: a repeat is a tag said again in another sentence."""
-        support = [TITLE_WEIGHT * bool(found.mentions) for found in self.evidence(title)]
+        support = [0] * len(self.names)
+        for number in self._matches(title):
+            support[number] = TITLE_WEIGHT
         for sentence in _SENTENCE_END.split(abstract):
-            for number, found in enumerate(self.evidence(sentence)):
-                support[number] += min(found.score, Strength.STRONG)
+            for number, (score, _) in self._matches(sentence).items():
+                support[number] += min(score, Strength.STRONG)
         return dict(zip(self.names, support))
 
     def tags_for(self, title: str, abstract: str) -> list[str]:
