@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: setup site test serve bench clean
+.PHONY: setup site test lint serve bench clean
 
 setup: $(PY_STAMP) $(NODE_STAMP)
 
@@ -29,7 +29,14 @@ serve: setup
 # forced (PAPERSHELF_PARALLEL=always): the suite's catalogs are too small to start them.
 PARALLEL_TESTS := tests/test_incremental.py tests/test_site.py tests/test_equivalence.py tests/test_ingest.py
 
-test: setup
+# Linters for the Python and the JavaScript, and the type checker (configured in ruff.toml,
+# eslint.config.js and mypy.ini).
+lint: setup
+	$(BIN)/ruff check
+	$(BIN)/mypy
+	npx --no-install eslint
+
+test: lint
 	$(BIN)/python -m pytest
 	PAPERSHELF_PARALLEL=always $(BIN)/python -m pytest -q $(PARALLEL_TESTS)
 

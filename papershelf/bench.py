@@ -158,7 +158,7 @@ def bench_size(count: int, workdir: Path) -> dict:
     folder.mkdir(parents=True)
     make_catalog(folder, count)
     print(f"== {count:,} papers", flush=True)
-    result = {"papers": count}
+    result: dict = {"papers": count}
     result["clean_build"] = _run(folder, "--clean")
     print(describe("clean_build", result["clean_build"]), flush=True)
     result["site"] = site_sizes(folder / "site", count)
@@ -227,7 +227,7 @@ def first_search_bytes(site: Path, query: str, shown: int = 10) -> dict:
         return next((term[:n] for n in range(len(term), 0, -1) if term[:n] in manifest["shards"]), None)
 
     words = query.lower().split()
-    keys = {key_of(form) for word in words for form in (index_term(word), normalize_word(word))} - {None}
+    keys = {key for word in words for form in (index_term(word), normalize_word(word)) if (key := key_of(form)) is not None}
     files = [manifest_path] + [site / manifest["shards"][key] for key in sorted(keys)]
     parts = manifest["docParts"][-shown:]
     names = [name for part in manifest["docParts"] for name in json.loads((site / part).read_text())]

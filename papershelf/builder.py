@@ -17,11 +17,13 @@ import os
 import re
 import resource
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, cast
 
 import jinja2
+from markupsafe import Markup
 
 from papershelf.cache import Cache, FileDigests, code_digests, code_version, sha256
 from papershelf.catalog import UNKNOWN_DATE, Catalog, build_catalog
@@ -36,7 +38,7 @@ from papershelf.output import StagedSite
 from papershelf.pages import Page, content_page_slug, paper_path, plan_site, stable_parts
 from papershelf.paper import Paper
 from papershelf.parallel import in_background, map_each, map_slices
-from papershelf.render import Assets, make_environment, render_page
+from papershelf.render import Assets, MacroOnce, make_environment, render_page
 from papershelf.store import Store, load_store
 
 if TYPE_CHECKING:
@@ -103,7 +105,7 @@ def analyse_catalog(papers: list[Paper], store: Store, cache: Cache) -> TermTabl
     return table
 
 
-def load_content_pages(folder: Path) -> list[tuple[str, str, object]]:
+def load_content_pages(folder: Path) -> list[tuple[str, str, Markup]]:
     """Markdown pages (`about.md` → /about/): the first `# ` heading is the title."""
     pages = []
     seen: dict[str, Path] = {}
@@ -154,7 +156,7 @@ def _json_records(records: list[dict]) -> bytes:
     and written by json's C encoder (indenting takes its pure-Python path, several times
     slower: seconds for the 100,000 records of a large catalog)."""
     lines = ",\n".join(json.dumps(record, ensure_ascii=False) for record in records)
-    return f"[\n{lines}\n]\n".encode("utf-8") if records else b"[]\n"
+    return f"[\n{lines}\n]\n".encode() if records else b"[]\n"
 
 
 def collect_assets(settings: Settings) -> Assets:
@@ -171,7 +173,7 @@ def load_catalog(settings: Settings, store: Store | None = None) -> Catalog:
 def inputs_stamp(settings: Settings, digests: FileDigests) -> str:
     """One digest of everything a build reads: content, templates, static files, code,
     settings and lunr.js. Equal stamps mean an identical site."""
-    parts = {
+    parts: dict[str, str | dict[str, str]] = {
         "settings": settings.config.model_dump_json(),
         "lunr": sha256(LUNR_JS.read_bytes()) if LUNR_JS.is_file() else "",
     }
@@ -270,7 +272,7 @@ def plan_outputs(
     index = [path for path, _ in sitemaps]
     outputs["sitemap.xml"] = Output((common, "sitemap-index", index), page_output("sitemap-index.xml", {"sitemaps": index}))
     outputs["robots.txt"] = Output((common, "robots"), page_output("robots.txt", {}))
-    absolute_url = env.globals["absolute_url"]
+    absolute_url = cast(Callable[[str], str], env.globals["absolute_url"])
 
     def data_part(papers: list[Paper]) -> Callable[[], bytes]:
         return lambda: gzipped(_json_records([paper_record(p, absolute_url(paper_path(p.slug))) for p in papers]))
@@ -290,8 +292,12 @@ def plan_outputs(
     outputs[DATA_INDEX] = Output((common, "data index", contents), lambda: _json_file(contents))
     for path, data in {**clean_assets.files, **search.files}.items():
         # Their names hold a digest of their bytes: a new version is a new file.
-        outputs[path] = Output(("content-named",), data if callable(data) else (lambda data=data: data))
+        outputs[path] = Output(("content-named",), data if callable(data) else _constant(data))
     return outputs, fingerprinter
+
+
+def _constant(data: bytes) -> Callable[[], bytes]:
+    return lambda: data
 
 
 def listed_papers(pages: list[Page]) -> list[Paper]:
@@ -366,7 +372,7 @@ def build(
         todo = [path for path, fingerprint in made_from.items() if state.outputs.get(path) != fingerprint or path not in staged.present]
         lap("plan")
         to_render = set(todo)
-        env.globals["card"].prepare([(paper,) for paper in listed_papers([page for page in pages if page.path in to_render])])
+        cast(MacroOnce, env.globals["card"]).prepare([(paper,) for paper in listed_papers([page for page in pages if page.path in to_render])])
         lap("cards")
         written = render_into(staged, outputs, todo, reuse_equal=not clean, progress=progress)
         lap("render")

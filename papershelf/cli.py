@@ -15,9 +15,9 @@ from pathlib import Path
 
 from papershelf.bench import run_bench
 from papershelf.builder import build
+from papershelf.cache import Cache, sha256
 from papershelf.config import Settings, load_config
 from papershelf.errors import PapershelfError
-from papershelf.cache import Cache, sha256
 from papershelf.ingest import copy_refusal, dump_paths, run_ingest
 from papershelf.linkcheck import broken_links, built_base_url
 from papershelf.progress import progress_for
@@ -27,7 +27,6 @@ from papershelf.store import load_ledger, load_store, save_store
 from papershelf.tag_evaluation import LABELS_FILE, evaluate, load_labels, report, split
 from papershelf.tag_suggestions import suggestions, tag_scores
 from papershelf.yamlio import write_atomic
-
 
 # What the commands did, for --report (the benchmark reads it).
 REPORTS: dict[str, dict] = {}

@@ -93,7 +93,7 @@ class TagRule(_Strict):
         return values
 
     @model_validator(mode="after")
-    def _assigns_something(self) -> "TagRule":
+    def _assigns_something(self) -> TagRule:
         if not self.strong and not self.match:
             raise ValueError(f"the tag {self.name!r} has no terms: give it `strong` or `match` terms")
         return self
@@ -162,7 +162,7 @@ class Settings:
     def cache_dir(self) -> Path:
         return self.path("cache")
 
-    def with_urls(self, base_url: str | None = None, site_url: str | None = None) -> "Settings":
+    def with_urls(self, base_url: str | None = None, site_url: str | None = None) -> Settings:
         """The same settings served elsewhere (command-line overrides of config.yaml)."""
         update = {key: value for key, value in (("base_url", base_url), ("site_url", site_url)) if value is not None}
         try:

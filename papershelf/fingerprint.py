@@ -16,13 +16,13 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import itertools
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from pydantic import BaseModel
 
 from papershelf.catalog import Label
 from papershelf.paper import Paper
-
 
 _SCALARS = frozenset({str, int, bool, type(None)})
 

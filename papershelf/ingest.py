@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from papershelf.cache import Cache, FileDigests
@@ -75,7 +75,7 @@ def _new_paper(entry: Entry, draft: Draft, source: Source, taken: set[str]) -> P
         title=entry.title,
         short_name=draft.short_name,
         abstract=entry.abstract,
-        links=[Link(**link) for link in draft.links],
+        links=[Link.model_validate(link) for link in draft.links],
         first_seen=source.dump,
         sources=[source],
     )
@@ -87,7 +87,7 @@ def _add_source(paper: Paper, source: Source, entry: Entry, draft: Draft) -> Non
     if not paper.abstract and entry.abstract:
         paper.abstract = entry.abstract
         known = {link.url for link in paper.links}
-        paper.links += [Link(**link) for link in draft.links if link["url"] not in known]
+        paper.links += [Link.model_validate(link) for link in draft.links if link["url"] not in known]
 
 
 def merge_dump(store: Store, parsed: ParsedDump, taken: set[str], now: str) -> tuple[set[str], list[ParseWarning]]:
@@ -210,7 +210,7 @@ def ingest_time() -> str:
     """Now, in UTC to the second: SOURCE_DATE_EPOCH when set (a reproducible run), else the
     clock. The one place the clock is read: dates on the site come from the content."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    moment = datetime.fromtimestamp(int(epoch), tz=timezone.utc) if epoch else datetime.now(timezone.utc)
+    moment = datetime.fromtimestamp(int(epoch), tz=UTC) if epoch else datetime.now(UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

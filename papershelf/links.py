@@ -23,7 +23,11 @@ CODE_HOSTS = frozenset({"github.com", "gitlab.com", "gitee.com", "bitbucket.org"
 HUB_HOSTS = frozenset({"huggingface.co", "hf.co"})  # models, datasets, Spaces and papers
 # Hosts whose pages are of a known kind, and hosts of pages that are nobody's project.
 KIND_OF_HOST = {
-    **dict.fromkeys(("arxiv.org", "doi.org", "dx.doi.org", "openreview.net", "aclanthology.org", "semanticscholar.org", "dl.acm.org", "ieeexplore.ieee.org", "proceedings.mlr.press", "papers.nips.cc", "proceedings.neurips.cc"), "paper"),
+    **dict.fromkeys(
+        ("arxiv.org", "doi.org", "dx.doi.org", "openreview.net", "aclanthology.org",
+         "semanticscholar.org", "dl.acm.org", "ieeexplore.ieee.org", "proceedings.mlr.press", "papers.nips.cc", "proceedings.neurips.cc"),
+        "paper",
+    ),
     **dict.fromkeys(("youtube.com", "youtu.be", "vimeo.com"), "video"),
     **dict.fromkeys(("twitter.com", "x.com", "medium.com"), "post"),
     **dict.fromkeys(("xkcd.com", "wikipedia.org", "paperswithcode.com", "google.com"), "other"),

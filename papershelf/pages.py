@@ -7,10 +7,11 @@ papers): older page URLs keep their content and their place in search engines.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from datetime import date
-from typing import Any, Callable, TypeVar
+from pathlib import Path
+from typing import Any, TypeVar
 
 from papershelf.catalog import Catalog, day_label
 from papershelf.paper import Paper

@@ -8,9 +8,10 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
-from contextlib import contextmanager, nullcontext
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
+from contextlib import contextmanager, nullcontext
+from typing import Any, TypeVar
 
 R = TypeVar("R")
 T = TypeVar("T")
@@ -50,6 +51,7 @@ def in_background(work: Callable[[], R]) -> Iterator[Callable[[], R]]:
     receiver, sender = context.Pipe(duplex=False)
 
     def run() -> None:
+        outcome: tuple[bool, object]
         try:
             outcome = (True, work())
         except BaseException as error:  # noqa: BLE001 - handed to the parent, which raises it

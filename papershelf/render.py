@@ -6,9 +6,10 @@ from __future__ import annotations
 import hashlib
 import os
 import traceback
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Hashable
+from typing import Any
 
 import jinja2
 from markupsafe import Markup
@@ -19,6 +20,7 @@ from papershelf.markup import excerpt, linkify, render_markdown
 from papershelf.pages import paper_path
 from papershelf.parallel import map_each
 
+
 @dataclass(frozen=True)
 class Assets:
     """Static files under content-hashed names, so browsers may cache them forever."""
@@ -27,7 +29,7 @@ class Assets:
     names: dict[str, str]  # logical name ("style.css") -> output path
 
     @classmethod
-    def collect(cls, static_dir: Path, extra: dict[str, Path]) -> "Assets":
+    def collect(cls, static_dir: Path, extra: dict[str, Path]) -> Assets:
         sources = {path.relative_to(static_dir).as_posix(): path for path in static_files(static_dir)}
         sources.update(extra)
         files, names = {}, {}
@@ -148,7 +150,7 @@ def template_error(env: jinja2.Environment, error: jinja2.TemplateError) -> Pape
     if isinstance(error, jinja2.TemplateSyntaxError):
         return PapershelfError(folder / (error.name or "?"), f"template error: {error.message}", error.lineno)
     if isinstance(error, jinja2.TemplateNotFound):
-        return PapershelfError(folder / error.name, "template error: no such template")
+        return PapershelfError(folder / str(error.name), "template error: no such template")
     frames = [frame for frame in traceback.extract_tb(error.__traceback__) if Path(frame.filename).parent == folder]
     where = frames[-1] if frames else None
     path = Path(where.filename) if where else folder

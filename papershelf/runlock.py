@@ -14,8 +14,9 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import IO, Iterator
+from typing import IO
 
 from papershelf.config import Settings
 from papershelf.errors import PapershelfError

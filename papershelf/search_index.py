@@ -23,10 +23,11 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from concurrent.futures import Future, ThreadPoolExecutor
 from collections import defaultdict
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, TypeVar
+from typing import TypeVar
 
 import numpy as np
 from lunr.builder import Builder
@@ -265,7 +266,7 @@ def sorted_postings(table: TermTable, previous: RefGaps | None = None) -> tuple[
         def write_weights(order: np.ndarray) -> Future[tuple[bytes, np.ndarray]]:
             return thread.submit(lambda: ascii_numbers(scoring.result()[order]))
 
-        if can_grow(previous, table):
+        if previous is not None and can_grow(previous, table):
             gaps = grown_ref_gaps(previous, table)
             writing = write_weights(gaps.order)
         else:
@@ -324,8 +325,8 @@ def shards_of(entries: Iterable[tuple[str, bytes]]) -> dict[str, bytes]:
     head = b'{"fields":' + _json(FIELD_NAMES) + b',"terms":['
     shards: dict[str, bytes] = {}
     for group in groups.values():
-        for key, entries in _split(SHARD_KEY_LENGTH, group).items():
-            shards[key] = head + b",".join(entries) + b"]}"
+        for key, encoded in _split(SHARD_KEY_LENGTH, group).items():
+            shards[key] = head + b",".join(encoded) + b"]}"
     return shards
 
 
@@ -408,7 +409,11 @@ def search_files(catalog: Catalog, table: TermTable, code: str = "", shards: dic
 
         if all(keys):
             digest = _digest("|".join([layout, *keys]).encode("utf-8"))
-            result.files[f"search/d/{start // DOCS_PER_CHUNK}.{digest}{GZ_JSON}"] = lambda encode=encode: gzipped(encode())
+
+            def compressed(encode: Callable[[], bytes] = encode) -> bytes:
+                return gzipped(encode())
+
+            result.files[f"search/d/{start // DOCS_PER_CHUNK}.{digest}{GZ_JSON}"] = compressed
         else:
             stored = gzipped(encode())
             digest = _digest(stored)

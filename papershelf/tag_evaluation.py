@@ -137,5 +137,6 @@ def report(results: dict[str, Figures], show_errors: bool) -> str:
         lines.append(f"  most wrong: {worst or 'none'}")
         if show_errors:
             for paper, wrong, missed in figures.errors:
-                lines.append(f"    {paper.id} {paper.title[:70]}: " + "; ".join(filter(None, [wrong and "wrong " + ", ".join(wrong), missed and "missed " + ", ".join(missed)])))
+                said = ([f"wrong {', '.join(wrong)}"] if wrong else []) + ([f"missed {', '.join(missed)}"] if missed else [])
+                lines.append(f"    {paper.id} {paper.title[:70]}: " + "; ".join(said))
     return "\n".join(lines)

@@ -155,7 +155,7 @@
     var fragment = document.createDocumentFragment()
     // A token as the index splits text; the word marked is the token without the
     // punctuation around it ("Merging:" marks "Merging").
-    var pattern = /[^\s\-]+/g
+    var pattern = /[^\s-]+/g
     var last = 0
     var match
     while ((match = pattern.exec(text))) {

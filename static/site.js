@@ -42,14 +42,14 @@
     try {
       var list = JSON.parse(localStorage.getItem(STORE) || "[]")
       return Array.isArray(list) ? list : []
-    } catch (error) {
+    } catch {
       return []
     }
   }
   function keep(list) {
     try {
       localStorage.setItem(STORE, JSON.stringify(list))
-    } catch (error) {
+    } catch {
       /* storage full or refused: the list stays as it was */
     }
     document.dispatchEvent(new CustomEvent("papershelf:saved"))

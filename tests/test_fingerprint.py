@@ -24,7 +24,10 @@ def context(item: Paper, label: Label) -> dict:
     return {"paper": item, "related": [item], "sources": [(source, label) for source in item.sources], "links": item.links}
 
 
-def fingerprint(item: Paper, label: Label = Label("Jun 2 · 001", "001"), fingerprinter: Fingerprinter | None = None) -> str:
+LABEL = Label("Jun 2 · 001", "001")
+
+
+def fingerprint(item: Paper, label: Label = LABEL, fingerprinter: Fingerprinter | None = None) -> str:
     fingerprinter = fingerprinter or Fingerprinter(lambda p: p.title)  # the paper's own part: what the caller says
     return fingerprinter.of("common", "paper.html", context(item, label))
 

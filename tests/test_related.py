@@ -3,9 +3,8 @@ neighbours make sense on the sample catalog."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 

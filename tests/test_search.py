@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from papershelf.analysis import FIELD_NAMES, analyze, index_term, normalize_word, term_table
 from papershelf.builder import load_catalog
 from papershelf.config import load_config
-from papershelf.analysis import FIELD_NAMES, analyze, index_term, normalize_word, term_table
 from papershelf.search_index import build_index, search_order, sorted_postings, term_entries
 
 CHECK = Path(__file__).resolve().parent / "js" / "search_check.js"

@@ -14,13 +14,12 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
 from tests.conftest import ROOT
-
 
 # `build.py serve`, saying so whenever it forks while it runs a thread (which could leave the
 # child with a lock held by a thread that no longer exists).

@@ -10,8 +10,8 @@ from pathlib import Path
 import yaml
 
 from papershelf.bench import generate_dumps
-from papershelf.ingest import draft
 from papershelf.dumps import parse_dump_bytes
+from papershelf.ingest import draft
 from papershelf.paper import Paper, Source
 from papershelf.store import load_store
 from papershelf.yamlemit import emit
