@@ -41,7 +41,7 @@ test: lint
 	PAPERSHELF_PARALLEL=always $(BIN)/python -m pytest -q $(PARALLEL_TESTS)
 
 bench: setup
-	$(BIN)/python build.py bench
+	$(BIN)/python -m benchmarks.bench
 
 clean:
 	rm -rf site .site-* .cache test-output

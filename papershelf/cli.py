@@ -13,7 +13,6 @@ import time
 import traceback
 from pathlib import Path
 
-from papershelf.bench import run_bench
 from papershelf.builder import build
 from papershelf.cache import Cache, sha256
 from papershelf.config import Settings, load_config
@@ -28,17 +27,16 @@ from papershelf.tag_evaluation import LABELS_FILE, evaluate, load_labels, report
 from papershelf.tag_suggestions import suggestions, tag_scores
 from papershelf.yamlio import write_atomic
 
-# What the commands did, for --report (the benchmark reads it).
-REPORTS: dict[str, dict] = {}
+Reports = dict[str, dict]  # what a command did, by stage: written by --report
 
 
-def _ingest(settings: Settings, dumps: list[Path] | None = None, cache: Cache | None = None) -> int:
+def _ingest(settings: Settings, reports: Reports, dumps: list[Path] | None = None, cache: Cache | None = None) -> int:
     """Ingest named dumps (always re-read), or the new and changed dumps of dumps/."""
     started = time.perf_counter()
     paths = dumps if dumps else dump_paths(settings.dumps_dir)
     cache = cache if cache is not None else Cache(settings.cache_dir)
     report = run_ingest(settings.content_dir, settings.dumps_dir, paths, settings.tagger(), skip_known=not dumps, cache=cache)
-    REPORTS["ingest"] = {
+    reports["ingest"] = {
         "dumps_read": len(report.dumps_read),
         "new": report.new,
         "updated": report.updated,
@@ -53,14 +51,14 @@ def _ingest(settings: Settings, dumps: list[Path] | None = None, cache: Cache | 
     return 1 if report.errors else 0
 
 
-def _build(settings: Settings, clean: bool = False, cache: Cache | None = None) -> int:
+def _build(settings: Settings, reports: Reports, clean: bool = False, cache: Cache | None = None) -> int:
     report = build(settings, clean=clean, progress=progress_for(sys.stderr), cache=cache)
-    REPORTS["build"] = dataclasses.asdict(report) | {"seconds": {k: round(v, 3) for k, v in report.seconds.items()}}
+    reports["build"] = dataclasses.asdict(report) | {"seconds": {k: round(v, 3) for k, v in report.seconds.items()}}
     print(report.summary())
     return 0
 
 
-def _add(settings: Settings, paths: list[str], clean: bool, replace: bool) -> int:
+def _add(settings: Settings, reports: Reports, paths: list[str], clean: bool, replace: bool) -> int:
     """Copy dumps into dumps/, then ingest what is new and build. Every dump is checked
     before any is copied: none may replace another of its name unless told to, nor repeat
     one the catalog has under another name."""
@@ -94,13 +92,13 @@ def _add(settings: Settings, paths: list[str], clean: bool, replace: bool) -> in
     for source, target, data in copies:
         write_atomic(target, data)  # a copy cut off leaves no half dump
         print(f"add: {source} → {target}")
-    return _update(settings, clean)
+    return _update(settings, reports, clean)
 
 
-def _update(settings: Settings, clean: bool = False) -> int:
+def _update(settings: Settings, reports: Reports, clean: bool = False) -> int:
     """Ingest what is new, then build; both share one cache, read once."""
     cache = Cache(settings.cache_dir)
-    return max(_ingest(settings, cache=cache), _build(settings, clean, cache=cache))
+    return max(_ingest(settings, reports, cache=cache), _build(settings, reports, clean, cache=cache))
 
 
 def _check(settings: Settings, base_url_given: bool) -> int:
@@ -131,7 +129,7 @@ def _serve(settings: Settings, port: int, debug: bool) -> int:
         # rebuilds. A build run from the command line meanwhile is waited for.
         try:
             with exclusive_run(settings, wait=True):
-                _update(settings)
+                _update(settings, {})
         except Exception as error:  # noqa: BLE001 - reported, and the watcher goes on
             if debug:
                 traceback.print_exc()
@@ -198,7 +196,7 @@ def _common_options(suppress: bool) -> argparse.ArgumentParser:
     common.add_argument("--site-url", default=default(None), help="the origin the site is served from, e.g. https://user.github.io")
     common.add_argument("--clean", action="store_true", default=default(False), help="rebuild every page instead of only what changed")
     common.add_argument("--debug", action="store_true", default=default(False), help="show the traceback of an unexpected error")
-    common.add_argument("--report", type=Path, default=default(None), help=argparse.SUPPRESS)  # JSON of what was done, for bench
+    common.add_argument("--report", type=Path, default=default(None), metavar="FILE", help="also write what the command did (counts, each stage's seconds) to FILE as JSON")
     return common
 
 
@@ -223,9 +221,6 @@ def parser() -> argparse.ArgumentParser:
     tags.add_argument("--errors", action="store_true", help="also list each labelled paper the rules tag wrongly")
     tags.add_argument("--suggest", action="store_true", help="list the tags that models learned from the catalog's tags would add or doubt")
     tags.add_argument("--accept", type=_probability, metavar="P", help="add to `tags` each suggested tag scored P or more (0 to 1)")
-    bench = commands.add_parser("bench", parents=common, help="benchmark synthetic catalogs (see papershelf/bench.py)")
-    bench.add_argument("--sizes", default="1000,10000,100000", help="catalog sizes, comma-separated")
-    bench.add_argument("--json", type=Path, help="also write the results to this JSON file")
     return top
 
 
@@ -245,9 +240,9 @@ def main(argv: list[str] | None = None) -> int:
     traceback through instead."""
     args = parser().parse_args(argv)
     debug = args.debug or os.environ.get("PAPERSHELF_DEBUG") == "1"
-    REPORTS.clear()
+    reports: Reports = {}
     try:
-        return _dispatch(args, debug)
+        return _dispatch(args, debug, reports)
     except PapershelfError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -263,13 +258,10 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     finally:
         if args.report is not None:
-            args.report.write_text(json.dumps(REPORTS, indent=1))
+            args.report.write_text(json.dumps(reports, indent=1))
 
 
-def _dispatch(args: argparse.Namespace, debug: bool) -> int:
-    if args.command == "bench":
-        run_bench([int(size) for size in args.sizes.split(",")], args.json)
-        return 0
+def _dispatch(args: argparse.Namespace, debug: bool, reports: Reports) -> int:
     settings = load_config(Path(args.config))
     if args.base_url is not None or args.site_url is not None:
         settings = settings.with_urls(base_url=args.base_url, site_url=args.site_url)
@@ -277,13 +269,13 @@ def _dispatch(args: argparse.Namespace, debug: bool) -> int:
         return _serve(settings, args.port, debug)
     with exclusive_run(settings):
         if args.command == "ingest":
-            return _ingest(settings, args.dumps)
+            return _ingest(settings, reports, args.dumps)
         if args.command == "build":
-            return _build(settings, args.clean)
+            return _build(settings, reports, args.clean)
         if args.command == "add":
-            return _add(settings, args.dumps, args.clean, args.replace)
+            return _add(settings, reports, args.dumps, args.clean, args.replace)
         if args.command == "check":
             return _check(settings, args.base_url is not None)
         if args.command == "tags":
             return _tags(settings, args.errors, args.suggest, args.accept)
-        return _update(settings, args.clean)
+        return _update(settings, reports, args.clean)

@@ -7,7 +7,7 @@ import random
 import statistics
 from pathlib import Path
 
-from papershelf.bench import PROJECT_ROOT, dump_text, generate_dumps, kind_of, run_bench, synthetic_papers
+from benchmarks.bench import PROJECT_ROOT, dump_text, generate_dumps, kind_of, run_bench, synthetic_papers
 from papershelf.config import load_config
 from papershelf.dumps import read_dump
 

@@ -200,7 +200,7 @@ def test_document_chunks_are_named_by_what_they_are_made_from(built_site: Path) 
 def test_a_star_inside_a_word_is_a_character_not_a_wildcard(catalog: Path, tmp_path: Path) -> None:
     """lunr reads `*` in a term as "any letters"; in words like O(n*d) it is just a
     character, in the split index as in the unsplit one."""
-    from papershelf.bench import dump_text
+    from benchmarks.bench import dump_text
     from tests.conftest import run
 
     papers = [

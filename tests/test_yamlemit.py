@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from papershelf.bench import generate_dumps
+from benchmarks.bench import generate_dumps
 from papershelf.dumps import parse_dump_bytes
 from papershelf.ingest import draft
 from papershelf.paper import Paper, Source
