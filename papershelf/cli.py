@@ -169,11 +169,11 @@ def _tags(settings: Settings, show_errors: bool, suggest: bool, accept_from: flo
     print(f"suggestions from models of {len(scores)} tags over {len(papers)} papers ({sum(p.tags != p.auto_tags for p in papers)} edited by hand):")
     for item in found:
         print(f"  {item.kind:5} {item.score:.3f}  {item.tag}  {store.papers[item.paper_id].slug}")
-    accepted = [item for item in found if accept_from is not None and item.kind == "add" and item.score >= accept_from]
-    for item in accepted:
-        paper = store.papers[item.paper_id]
-        paper.tags = [*paper.tags, item.tag]
     if accept_from is not None:
+        accepted = [item for item in found if item.kind == "add" and item.score >= accept_from]
+        for item in accepted:
+            paper = store.papers[item.paper_id]
+            paper.tags = [*paper.tags, item.tag]
         save_store(store, {item.paper_id for item in accepted})
         print(f"accepted {len(accepted)} suggested tags scored {accept_from} or more")
     return 0

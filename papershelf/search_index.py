@@ -27,7 +27,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import TypeGuard, TypeVar
 
 import numpy as np
 from lunr.builder import Builder
@@ -225,7 +225,7 @@ def grown_ref_gaps(previous: RefGaps, table: TermTable) -> RefGaps:
     return RefGaps(list(table.keys), order, row_ends, joined.tobytes(), text_ends)
 
 
-def can_grow(previous: RefGaps | None, table: TermTable) -> bool:
+def can_grow(previous: RefGaps | None, table: TermTable) -> TypeGuard[RefGaps]:
     """Whether `previous` was made from the table this one starts with (`TermTable.based_on`)."""
     if previous is None or not previous.keys or previous.keys != table.based_on:
         return False
@@ -266,7 +266,7 @@ def sorted_postings(table: TermTable, previous: RefGaps | None = None) -> tuple[
         def write_weights(order: np.ndarray) -> Future[tuple[bytes, np.ndarray]]:
             return thread.submit(lambda: ascii_numbers(scoring.result()[order]))
 
-        if previous is not None and can_grow(previous, table):
+        if can_grow(previous, table):
             gaps = grown_ref_gaps(previous, table)
             writing = write_weights(gaps.order)
         else:

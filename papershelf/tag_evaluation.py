@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from papershelf.errors import PapershelfError
 from papershelf.paper import Paper
-from papershelf.tagging import TITLE_WEIGHT, Tagger
+from papershelf.tagging import Tagger
 from papershelf.validation import invalid
 from papershelf.yamlio import line_of, parse_yaml, read_text
 
@@ -97,8 +97,8 @@ def evaluate(tagger: Tagger, papers: list[Paper], labels: dict[str, list[str]]) 
     broad: Counter[str] = Counter()
     for paper in papers:
         given = tagger.tags_for(paper.title, paper.abstract)
-        scores_in_title = tagger.scores(paper.title, "")
-        broad.update(tag for tag in given if scores_in_title[tag] < TITLE_WEIGHT)
+        in_title = tagger.evidence(paper.title)
+        broad.update(tag for tag in given if tag not in in_title)
         figures.untagged += not given
         if paper.id not in labels:
             continue

@@ -18,7 +18,6 @@ import hashlib
 import json
 import re
 from collections import defaultdict
-from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -59,14 +58,6 @@ class Strength(IntEnum):
     STRONG = MIN_SCORE
 
 
-@dataclass(frozen=True)
-class Evidence:
-    """A tag's matches in one text: the summed strength, and how many terms matched."""
-
-    score: int = 0
-    mentions: int = 0
-
-
 def _terms(rule: TagRule) -> list[tuple[str, Strength]]:
     return [(term, Strength.STRONG) for term in rule.strong] + [(term, Strength.WEAK) for term in rule.match] + [(term, Strength.EXCLUDED) for term in rule.exclude]
 
@@ -97,12 +88,12 @@ class Tagger:
         rules_text = json.dumps([rule.model_dump(mode="json") for rule in rules] + [limit, TITLE_WEIGHT, MIN_SCORE, FURTHER_TAG_SCORE])
         self.digest = hashlib.sha256(rules_text.encode("utf-8") + Path(__file__).read_bytes()).hexdigest()
 
-    def _matches(self, text: str) -> dict[int, list[int]]:
-        """Rule number -> [summed strength, terms matched], for the rules matching the text:
+    def _matches(self, text: str) -> dict[int, int]:
+        """Rule number -> the summed strength of its terms, for the rules matching the text:
         per rule, the longest phrase at each place, matches not overlapping, excluded phrases
         covering their words; then patterns. Only matched rules appear (a paper's sentences
         match few of the rules, and this runs for each)."""
-        found: dict[int, list[int]] = {}
+        found: dict[int, int] = {}
         covered_until: dict[int, int] = {}  # per rule: the first word not yet covered
         words = words_of(text)
         by_first = self.by_first
@@ -113,19 +104,15 @@ class Tagger:
                     continue
                 covered_until[number] = end
                 if strength:
-                    match = found.setdefault(number, [0, 0])
-                    match[0] += strength
-                    match[1] += 1
+                    found[number] = found.get(number, 0) + strength
         for number, pattern, strength in self.patterns:
             if count := len(pattern.findall(text)):
-                match = found.setdefault(number, [0, 0])
-                match[0] += strength * count
-                match[1] += count
+                found[number] = found.get(number, 0) + strength * count
         return found
 
-    def evidence(self, text: str) -> dict[str, Evidence]:
-        """The tags the text has terms of, with their matches."""
-        return {self.names[number]: Evidence(score, mentions) for number, (score, mentions) in sorted(self._matches(text).items())}
+    def evidence(self, text: str) -> dict[str, int]:
+        """The tags the text has terms of, with the summed strength of their matches."""
+        return {self.names[number]: strength for number, strength in sorted(self._matches(text).items())}
 
     def scores(self, title: str, abstract: str) -> dict[str, int]:
         """Each tag's support in a paper (zero for none): TITLE_WEIGHT for a title that
@@ -136,15 +123,16 @@ class Tagger:
         for number in self._matches(title):
             support[number] = TITLE_WEIGHT
         for sentence in _SENTENCE_END.split(abstract):
-            for number, (score, _) in self._matches(sentence).items():
-                support[number] += min(score, Strength.STRONG)
+            for number, strength in self._matches(sentence).items():
+                support[number] += min(strength, Strength.STRONG)
         return dict(zip(self.names, support))
 
     def tags_for(self, title: str, abstract: str) -> list[str]:
         """The best-supported tags (at most `limit`), listed in the config's order: the
         best one on MIN_SCORE, each further one on FURTHER_TAG_SCORE (a paper has one main
         topic; a side topic must be said plainly to be a tag)."""
-        ranked = sorted(((score, -order, name) for order, (name, score) in enumerate(self.scores(title, abstract).items())), reverse=True)
+        supported = ((score, -order, name) for order, (name, score) in enumerate(self.scores(title, abstract).items()) if score)
+        ranked = sorted(supported, reverse=True)
         best = {name for rank, (score, _, name) in enumerate(ranked[: self.limit]) if score >= (MIN_SCORE if rank == 0 else FURTHER_TAG_SCORE)}
         return [name for name in self.names if name in best]
 
