@@ -28,7 +28,7 @@ import numpy as np
 from lunr.stemmer import PorterStemmer
 
 from papershelf.paper import Paper
-from papershelf.parallel import map_slices
+from papershelf.parallel import PARALLEL_FROM, map_slices
 
 # The fields search looks in, with lunr's boost of each: a word in a title counts most.
 FIELDS = (("title", 10), ("short_name", 5), ("tags", 3), ("abstract", 1))
@@ -227,14 +227,11 @@ def by_first_appearance(names: list[str], doc: np.ndarray, field: np.ndarray, te
     )
 
 
-PARALLEL_FROM = 4000
-
-
 def analysed_table(papers: list[Paper], keys: list[str]) -> TermTable:
     """The table of these papers, analysed on every core when there are many: each worker
     sends back the table of its share (arrays, cheap to pass between processes), and the
     tables are joined."""
-    parts = map_slices(lambda start, stop: term_table([analyze(paper) for paper in papers[start:stop]]), len(papers), PARALLEL_FROM)
+    parts = map_slices(lambda start, stop: term_table([analyze(paper) for paper in papers[start:stop]]), len(papers), PARALLEL_FROM["analyse papers"])
     if len(parts) < 2:
         table = parts[0][1] if parts else term_table([])
         table.keys = list(keys)

@@ -37,7 +37,7 @@ from papershelf.memory import collector_paused
 from papershelf.output import StagedSite
 from papershelf.pages import Page, content_page_slug, paper_path, plan_site, stable_parts
 from papershelf.paper import Paper
-from papershelf.parallel import in_background, map_each, map_slices
+from papershelf.parallel import PARALLEL_FROM, in_background, map_each, map_slices
 from papershelf.render import Assets, MacroOnce, make_environment, render_page
 from papershelf.store import Store, load_store
 
@@ -202,15 +202,10 @@ class Outputs(dict):
         super().__setitem__(path, output)
 
 
-# Fingerprinting every output is a pass over every page's context: on every core for a
-# large site (workers share the planned outputs by forking).
-FINGERPRINTS_PARALLEL_FROM = 4000
-
-
 def fingerprints(outputs: dict[str, Output], fingerprinter: Fingerprinter) -> dict[str, str]:
     """Output path -> the fingerprint of its inputs."""
     paths = list(outputs)
-    return dict(zip(paths, map_each(lambda path: fingerprinter.of(*outputs[path].inputs), paths, FINGERPRINTS_PARALLEL_FROM)))
+    return dict(zip(paths, map_each(lambda path: fingerprinter.of(*outputs[path].inputs), paths, PARALLEL_FROM["fingerprint outputs"])))
 
 
 def site_environment(settings: Settings, catalog: Catalog, assets: Assets) -> jinja2.Environment:
@@ -394,11 +389,6 @@ def build(
     return report
 
 
-# Rendering in worker processes: forked workers inherit the planned outputs and the
-# staging folder, render their share and write it straight into the staging folder.
-PARALLEL_FROM = 2000
-
-
 def render_into(
     staged: StagedSite,
     outputs: dict[str, Output],
@@ -420,4 +410,4 @@ def render_into(
             progress("render", done, len(todo))
 
     # Small slices, so that the progress bar moves and both workers finish together.
-    return sum(written for _, written in map_slices(render, len(todo), PARALLEL_FROM, slices_per_worker=200, on_slice=advance))
+    return sum(written for _, written in map_slices(render, len(todo), PARALLEL_FROM["render files"], slices_per_worker=200, on_slice=advance))

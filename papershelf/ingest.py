@@ -18,7 +18,7 @@ from papershelf.errors import PapershelfError
 from papershelf.links import find_links
 from papershelf.memory import collector_paused
 from papershelf.paper import Link, Paper, Source, paper_id, short_name, title_slug, unique_slug
-from papershelf.parallel import map_each
+from papershelf.parallel import PARALLEL_FROM, map_each
 from papershelf.store import PAPERS_DIR, DumpRecord, Store, load_ledger, load_store, save_store
 from papershelf.tagging import Tagger, merge_tags
 
@@ -130,14 +130,9 @@ def merge_dump(store: Store, parsed: ParsedDump, taken: set[str], now: str) -> t
     return set(seen_here), warnings
 
 
-# Tagging and parsing run on every core from this many papers or dumps.
-PARALLEL_FROM = 2000
-PARALLEL_DUMPS_FROM = 8
-
-
 def retag(papers: list[Paper], tagger: Tagger) -> None:
     """Apply the tag rules to papers, keeping hand edits."""
-    found = map_each(lambda paper: tagger.tags_for(paper.title, paper.abstract), papers, PARALLEL_FROM)
+    found = map_each(lambda paper: tagger.tags_for(paper.title, paper.abstract), papers, PARALLEL_FROM["tag papers"])
     for paper, new_auto in zip(papers, found):
         paper.tags = merge_tags(paper.tags, paper.auto_tags, new_auto)
         paper.auto_tags = new_auto
@@ -187,7 +182,7 @@ def _parse_or_refuse(path: Path) -> ParsedDump | PapershelfError:
 def read_dumps(paths: list[Path]) -> list[ParsedDump | PapershelfError]:
     """Parse dump files (on every core when there are many): each gives its parse, or the
     error that refuses it."""
-    return map_each(_parse_or_refuse, paths, PARALLEL_DUMPS_FROM)
+    return map_each(_parse_or_refuse, paths, PARALLEL_FROM["parse dumps"])
 
 
 def dump_paths(dumps_dir: Path) -> list[Path]:

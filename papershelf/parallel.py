@@ -80,6 +80,21 @@ def in_background(work: Callable[[], R]) -> Iterator[Callable[[], R]]:
         worker.join()
 
 
+# The parallel policy, in one place: how many items (papers, dump files or site files) a
+# job needs before it runs on every core. Below it, forking workers costs more than it
+# saves. `make test` runs the suite once more with every pool forced (always_parallel).
+PARALLEL_FROM: dict[str, int] = {
+    "parse dumps": 8,
+    "tag papers": 2000,
+    "read paper files": 2000,
+    "write paper files": 2000,
+    "analyse papers": 4000,
+    "related papers": 8000,
+    "fingerprint outputs": 4000,
+    "render cards": 2000,
+    "render files": 2000,
+}
+
 _work: Callable[[int, int], Any] | None = None
 
 

@@ -19,12 +19,11 @@ import numpy as np
 from scipy import sparse
 
 from papershelf.analysis import ABSTRACT, TITLE, TermTable, index_term
-from papershelf.parallel import map_slices
+from papershelf.parallel import PARALLEL_FROM, map_slices
 
 TERMS_PER_PAPER = 24
 PAPERS_PER_TERM = 200
 ROWS_PER_CHUNK = 1024  # candidate rows scored at once: bounds the memory the scores take
-PARALLEL_FROM = 8000  # papers from which rows are scored on every core
 MAX_DOCUMENT_SHARE = 0.5
 
 
@@ -129,7 +128,7 @@ def related_papers(counts: sparse.csr_matrix, count: int) -> list[list[int]]:
             result += _best_per_row(scores, first, count)
         return result
 
-    return [row for _, part in map_slices(best_of_rows, papers, PARALLEL_FROM) for row in part]
+    return [row for _, part in map_slices(best_of_rows, papers, PARALLEL_FROM["related papers"]) for row in part]
 
 
 # Candidates are ranked by int64 keys, larger for better: score (rounded to 9 decimals, so

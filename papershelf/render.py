@@ -18,7 +18,7 @@ from papershelf.config import SiteSettings
 from papershelf.errors import PapershelfError
 from papershelf.markup import excerpt, linkify, render_markdown
 from papershelf.pages import paper_path
-from papershelf.parallel import map_each
+from papershelf.parallel import PARALLEL_FROM, map_each
 
 
 @dataclass(frozen=True)
@@ -63,8 +63,6 @@ class MacroOnce:
     is on an archive page, its tags' pages and its listings, and papers share a few thousand
     sets of tags: rendering each once is most of what list pages and paper pages cost."""
 
-    PARALLEL_FROM = 2000
-
     def __init__(self, env: jinja2.Environment, macro: str, key: Callable[..., Hashable]):
         self.env = env
         self.macro = macro
@@ -87,7 +85,7 @@ class MacroOnce:
     def prepare(self, calls: list[tuple]) -> None:
         """Render these calls on every core, before the workers that render pages fork:
         each of them would otherwise render most of them itself."""
-        done = map_each(lambda args: str(self._render(*args)), calls, self.PARALLEL_FROM)
+        done = map_each(lambda args: str(self._render(*args)), calls, PARALLEL_FROM["render cards"])
         for args, html in zip(calls, done):
             self.made[self.key(*args)] = Markup(html)
 

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from papershelf.cache import Cache, FileDigests, sha256
 from papershelf.errors import PapershelfError
 from papershelf.paper import STRICT, Paper
-from papershelf.parallel import map_each
+from papershelf.parallel import PARALLEL_FROM, map_each
 from papershelf.validation import invalid
 from papershelf.yamlio import line_of, parse_yaml, read_text, to_yaml, write_atomic
 
@@ -107,10 +107,6 @@ def _read_paper(path: Path, cache: Cache | None) -> tuple[Paper | None, str, os.
         return error
 
 
-# Files the parse cache does not know are parsed on every core from this many.
-PARSE_PARALLEL_FROM = 2000
-
-
 def paper_files(folder: Path) -> list[str]:
     """The paper files of the store, in name order, as strings: at 100,000 files, making,
     hashing and printing Path objects costs a second."""
@@ -137,7 +133,7 @@ def load_store(root: Path, cache: Cache | None = None, digests: FileDigests | No
             if isinstance(paper, Paper) and digest is not None:
                 loaded[path] = (paper, digest)
     to_read = [path for path in paths if path not in loaded]
-    for path, result in zip(to_read, map_each(lambda path: _read_paper(Path(path), cache), to_read, PARSE_PARALLEL_FROM, slices_per_worker=8)):
+    for path, result in zip(to_read, map_each(lambda path: _read_paper(Path(path), cache), to_read, PARALLEL_FROM["read paper files"], slices_per_worker=8)):
         if isinstance(result, PapershelfError):
             raise result
         parsed, digest, stat = result
@@ -201,10 +197,6 @@ def _write_paper(path: Path, paper: Paper, new_folder: bool) -> tuple[str, os.st
     return sha256(data), path.stat()
 
 
-# Papers are written by forked workers when there are many: YAML emitting is the slow part.
-PARALLEL_FROM = 2000
-
-
 def save_store(store: Store, changed: set[str] | None = None, cache: Cache | None = None) -> dict[str, int]:
     """Write the papers in `changed` (all when None) and the ledger; a file whose text is
     already on disk is left untouched (same bytes, same modification time). Written papers
@@ -219,7 +211,7 @@ def save_store(store: Store, changed: set[str] | None = None, cache: Cache | Non
     if first:
         shutil.rmtree(target, ignore_errors=True)  # what an interrupted first write left
     target.mkdir(parents=True, exist_ok=True)
-    results = map_each(lambda paper: _write_paper(target / f"{paper.slug}.yaml", paper, first), papers, PARALLEL_FROM, slices_per_worker=8)
+    results = map_each(lambda paper: _write_paper(target / f"{paper.slug}.yaml", paper, first), papers, PARALLEL_FROM["write paper files"], slices_per_worker=8)
     if first:
         target.rename(folder)
     written = sum(result is not None for result in results)

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from papershelf import analysis
+from papershelf import analysis, parallel
 from papershelf.analysis import analyze, by_first_appearance, catalog_table, term_table
 from papershelf.builder import load_catalog
 from papershelf.config import load_config
@@ -22,13 +22,13 @@ def assert_same(table, expected) -> None:
 
 def test_analysis_on_every_core_equals_one_by_one(built_site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     papers = load_catalog(load_config(built_site / "config.yaml")).papers[::-1]
-    monkeypatch.setattr(analysis, "PARALLEL_FROM", 40)  # forked workers, a share each
+    monkeypatch.setitem(parallel.PARALLEL_FROM, "analyse papers", 40)  # forked workers, a share each
     table = analysis.analysed_table(papers, [""] * len(papers))
     assert_same(table, term_table([analyze(paper) for paper in papers]))
 
 
 def test_reused_rows_equal_a_fresh_analysis(built_site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(analysis, "PARALLEL_FROM", 40)
+    monkeypatch.setitem(parallel.PARALLEL_FROM, "analyse papers", 40)
     papers = load_catalog(load_config(built_site / "config.yaml")).papers[::-1]
     keys = [f"v1-{paper.id}" for paper in papers]
     previous = catalog_table(papers[:300], keys[:300], None)

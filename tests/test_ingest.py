@@ -123,15 +123,15 @@ def test_invalid_paper_field_names_the_key(catalog: Path, capsys: pytest.Capture
 def test_files_parsed_on_every_core_load_as_one_by_one_and_the_first_bad_one_is_named(
     catalog: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from papershelf import store
+    from papershelf import parallel, store
     from papershelf.cache import Cache
 
     ingest(catalog)
     content = catalog / "content"
     serial = store.load_store(content)
-    monkeypatch.setattr(store, "PARSE_PARALLEL_FROM", 10)
-    parallel = store.load_store(content)
-    assert parallel.papers == serial.papers and len(parallel.papers) == 371
+    monkeypatch.setitem(parallel.PARALLEL_FROM, "read paper files", 10)
+    in_parallel = store.load_store(content)
+    assert in_parallel.papers == serial.papers and len(in_parallel.papers) == 371
     cache = Cache(catalog / ".cache")
     with_cache = store.load_store(content, cache, FileDigests())  # every file read again, none parsed
     assert with_cache.papers == serial.papers and all(with_cache.digests.values())
