@@ -25,9 +25,10 @@ from typing import TYPE_CHECKING, cast
 import jinja2
 from markupsafe import Markup
 
-from papershelf.cache import Cache, FileDigests, code_digests, code_version, sha256
+from papershelf.cache import Cache, code_digests, code_version
 from papershelf.catalog import UNKNOWN_DATE, Catalog, build_catalog
 from papershelf.config import Settings
+from papershelf.digests import FileDigests, sha256
 from papershelf.errors import PapershelfError
 from papershelf.fingerprint import Fingerprinter
 from papershelf.gz import gzipped
@@ -100,8 +101,8 @@ def analyse_catalog(papers: list[Paper], store: Store, cache: Cache) -> TermTabl
     analysed, the rest is copied from that build's table."""
     from papershelf.analysis import catalog_table
 
-    table = catalog_table(papers, [store.digests.get(paper.id, "") for paper in papers], cache.term_table())
-    cache.save_term_table(table)
+    table = catalog_table(papers, [store.digests.get(paper.id, "") for paper in papers], cache.last("term table"))
+    cache.keep("term table", table)
     return table
 
 
@@ -306,8 +307,10 @@ def build(
     clean: bool = False,
     progress: Callable[[str, int, int], None] | None = None,
     cache: Cache | None = None,
+    store: Store | None = None,
 ) -> BuildReport:
-    """Build the site. Incremental unless `clean`; both give the same bytes."""
+    """Build the site. Incremental unless `clean`; both give the same bytes. `store` is the
+    content store when this process has it loaded already (an ingest just wrote it)."""
     report = BuildReport()
     clock = time.perf_counter()
 
@@ -331,7 +334,10 @@ def build(
 
     if not clean:
         state.outputs = cache.load_outputs()
-    store = cache.store if cache.store is not None else load_store(settings.content_dir, cache, state.files)
+    if store is None:
+        parsed = cache.memo("parsed papers")
+        store = load_store(settings.content_dir, parsed, state.files)
+        parsed.save(set(store.digests.values()))
     catalog = load_catalog(settings, store)
     content_pages = load_content_pages(settings.content_dir / "pages")
     lap("load")
@@ -343,8 +349,8 @@ def build(
 
     def make_index() -> dict[str, bytes]:
         """The index's shards; its postings' ref gaps are kept for the next build to grow."""
-        shards, gaps = index_shards(table, None if clean else cache.ref_gaps())
-        cache.save_ref_gaps(gaps)
+        shards, gaps = index_shards(table, None if clean else cache.last("ref gaps"))
+        cache.keep("ref gaps", gaps)
         return shards
 
     # The search index and the related papers both read the term table alone: the index

@@ -1,16 +1,17 @@
-"""What a build remembers between runs, in the catalog's `.cache/` folder (never committed):
+"""What a build remembers between runs, in the catalog's `.cache/` folder (never committed).
 
-- file digests: the SHA-256 of every input file, with its status (size, modification and
-  status-change times, inode) only as a shortcut to skip re-reading an untouched file (a
-  git checkout costs a re-read, never a wrong answer; an edit that sets the modification
-  time back is still seen);
-- parsed papers keyed by the digest of their YAML text, so unchanged files are not parsed
-  again (an append-only log: adding 200 papers appends 200 entries);
-- the last build's term table (every paper's analysed words, keyed by the same digests),
-  so that only new and changed papers are analysed, and its postings' ref gaps, so that
-  a build that appends papers does not sort every posting again;
-- the build state: a digest of all inputs, and the fingerprint of every output file; while
-  a build moves new files into the site, the list of those files ("pending").
+The stages (loading the store, analysis, the search index) are functions of their inputs
+and know nothing of this: the build and ingest commands put the cache in front of them.
+What a stage produced is kept under the stage's name and the version of the code and of
+the packages that made it (`code_version`), so a new version of either starts it over:
+
+- memos: a stage's result for each input, keyed by the input's digest ("parsed papers",
+  an append-only log: adding 200 papers appends 200 entries);
+- last results: what a stage made in the last run, which the next one grows instead of
+  starting over ("term table", "ref gaps", "tag rules");
+- the build state: a digest of all inputs, the digests of the input files (`digests.py`)
+  and the fingerprint of every output file; while a build moves new files into the site,
+  the list of those files ("pending").
 
 Losing the cache only makes the next build slower.
 """
@@ -18,28 +19,20 @@ Losing the cache only makes the next build slower.
 from __future__ import annotations
 
 import functools
-import hashlib
 import importlib.metadata
 import json
 import os
 import pickle
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from papershelf.digests import FileDigests, sha256
 from papershelf.yamlio import write_atomic
-
-if TYPE_CHECKING:
-    from papershelf.store import Store
 
 FORMAT = 2  # of the JSON files: their file status entries gained ctime and inode
 CODE_DIR = Path(__file__).resolve().parent
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 # The packages whose versions shape what a build writes: templates, Markdown and its
@@ -68,83 +61,12 @@ def code_version() -> str:
     return sha256(json.dumps(code_digests()).encode("utf-8"))
 
 
-def pickle_header() -> tuple:
-    """What a pickled cache file starts with. It names the code that wrote it: parsed papers
-    and analysed terms are only as good as the code that made them, so a new version of
-    Papershelf (a git pull, or a CI cache restored after a code change) starts them over."""
-    return ("papershelf pickle log", 1, code_version())
-
-
-def walk_files(folder: Path, hidden: bool = False) -> Iterator[os.DirEntry]:
-    """Every file under `folder` (hidden ones and hidden folders only when asked), walked
-    with os.scandir: at 100,000 files, pathlib's overhead would be most of a small build."""
-    pending = [str(folder)] if folder.is_dir() else []
-    while pending:
-        with os.scandir(pending.pop()) as entries:
-            for entry in entries:
-                if not hidden and entry.name.startswith("."):
-                    continue
-                if entry.is_dir(follow_symlinks=False):
-                    pending.append(entry.path)
-                elif entry.is_file():
-                    yield entry
-
-
-def file_status(stat: os.stat_result) -> list[int]:
-    """What says a file is untouched: its size and modification time, which tools may set
-    back (`touch -r`, `cp -p`), and its inode and status-change time, which they cannot."""
-    return [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
-
-
-@dataclass
-class FileDigests:
-    """Digests of files under a root, reusing earlier ones for files whose status (see
-    file_status) has not changed."""
-
-    known: dict[str, list] = field(default_factory=dict)  # path -> [*file_status, digest]
-    # Files this process has seen untouched or has written: an ingest and the build after it
-    # in one run check each file once (a stat per file is a second at 100,000 files).
-    checked: set[str] = field(default_factory=set)
-
-    def known_digest(self, path: Path | str, stat: os.stat_result | None = None) -> str | None:
-        """The remembered digest, if the file's status (see file_status) is unchanged."""
-        name = str(path)
-        stat = stat if stat is not None else os.stat(name)
-        entry = self.known.get(name)
-        if entry and entry[:-1] == file_status(stat):
-            self.checked.add(name)
-            return entry[-1]
-        return None
-
-    def digest(self, path: Path, data: bytes | None = None) -> str:
-        """The file's digest: remembered when untouched, else computed from `data` (its bytes,
-        when the caller has read them already) or from the file."""
-        stat = path.stat()
-        if data is None:
-            remembered = self.known_digest(path, stat)
-            if remembered is not None:
-                return remembered
-            data = path.read_bytes()
-        digest = sha256(data)
-        self.remember(path, digest, stat)
-        return digest
-
-    def remember(self, path: Path | str, digest: str, stat: os.stat_result) -> None:
-        """The digest of a file just read or written, and its status then."""
-        self.known[str(path)] = [*file_status(stat), digest]
-        self.checked.add(str(path))
-
-    def tree(self, folder: Path) -> dict[str, str]:
-        """Path (relative to `folder`) -> digest for every file under it (hidden ones
-        aside), in name order."""
-        prefix = len(str(folder)) + 1
-        digests = {}
-        known, checked = self.known, self.checked
-        for path in sorted(entry.path for entry in walk_files(folder)):
-            # A file checked in this run is a known one; a Path is made only to read a file.
-            digest = known[path][-1] if path in checked else self.known_digest(path) or self.digest(Path(path))
-            digests[path[prefix:].replace(os.sep, "/")] = digest
-        return digests
+def pickle_header(stage: str) -> tuple:
+    """What a pickled cache file starts with. It names the stage and the code that wrote it:
+    parsed papers and analysed terms are only as good as the code that made them, so a new
+    version of Papershelf (a git pull, or a CI cache restored after a code change) starts
+    them over."""
+    return ("papershelf cache", stage, code_version())
 
 
 @dataclass
@@ -157,29 +79,33 @@ class BuildState:
 class Cache:
     def __init__(self, folder: Path):
         self.folder = folder
-        self._parsed: PickleLog | None = None
+        self._memos: dict[str, PickleLog] = {}
         self._state: BuildState | None = None
-        # The content store as this process last saved it: a build that follows an ingest in
-        # the same command starts from it instead of reading 100,000 files again.
-        self.store: Store | None = None
+
+    def _stage_path(self, stage: str) -> Path:
+        return self.folder / (stage.replace(" ", "-") + ".pickle")
+
+    def memo(self, stage: str) -> PickleLog:
+        """The stage's results by the digest of their input; `PickleLog.save` keeps them."""
+        if stage not in self._memos:
+            self._memos[stage] = PickleLog(self._stage_path(stage), pickle_header(stage))
+        return self._memos[stage]
+
+    def last(self, stage: str) -> Any:
+        """What `keep` kept of the stage, or None if missing, damaged or written by other code."""
+        try:
+            with self._stage_path(stage).open("rb") as handle:
+                header, value = pickle.load(handle), pickle.load(handle)
+            return value if header == pickle_header(stage) else None
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+            return None
+
+    def keep(self, stage: str, value: Any) -> None:
+        write_pickled(self._stage_path(stage), pickle_header(stage), value)
 
     @property
     def state_path(self) -> Path:
         return self.folder / "build-state.json"
-
-    @property
-    def tag_rules_path(self) -> Path:
-        return self.folder / "tag-rules"
-
-    def tag_rules(self) -> str:
-        """The digest of the tag rules the content was last tagged with ('' if unknown)."""
-        try:
-            return self.tag_rules_path.read_text(encoding="utf-8").strip()
-        except OSError:
-            return ""
-
-    def save_tag_rules(self, digest: str) -> None:
-        write_atomic(self.tag_rules_path, digest + "\n")
 
     @property
     def outputs_path(self) -> Path:
@@ -246,69 +172,32 @@ class Cache:
         self.pending_path.unlink(missing_ok=True)
         self._state = state
 
-    def parsed(self) -> PickleLog:
-        """Digest of a paper file's text -> the paper parsed from it."""
-        if self._parsed is None:
-            self._parsed = PickleLog(self.folder / "parsed.pickle")
-        return self._parsed
 
-    @property
-    def term_table_path(self) -> Path:
-        return self.folder / "term-table.pickle"
-
-    def term_table(self) -> Any:
-        """The last build's term table (see analysis.catalog_table), or None."""
-        return self._read_pickled(self.term_table_path)
-
-    @staticmethod
-    def _read_pickled(path: Path) -> Any:
-        """What `write_pickled` wrote, or None if missing, damaged or written by other code."""
-        try:
-            with path.open("rb") as handle:
-                header, value = pickle.load(handle), pickle.load(handle)
-            return value if header == pickle_header() else None
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
-            return None
-
-    def save_term_table(self, table: Any) -> None:
-        write_pickled(self.term_table_path, table)
-
-    @property
-    def ref_gaps_path(self) -> Path:
-        return self.folder / "ref-gaps.pickle"
-
-    def ref_gaps(self) -> Any:
-        """The last build's postings' ref gaps (see search_index.RefGaps), or None."""
-        return self._read_pickled(self.ref_gaps_path)
-
-    def save_ref_gaps(self, gaps: Any) -> None:
-        write_pickled(self.ref_gaps_path, gaps)
-
-
-def write_pickled(path: Path, value: Any) -> None:
+def write_pickled(path: Path, header: tuple, value: Any) -> None:
     """The header, then `value`, pickled into `path` through a temporary file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
     with tmp.open("wb") as handle:
-        pickle.dump(pickle_header(), handle)
+        pickle.dump(header, handle)
         pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(tmp, path)
 
 
 class PickleLog(dict):
-    """A dict kept in one file as a series of pickled batches: saving appends what was added
-    since loading, so a build that adds 200 papers to 100,000 writes 200 entries, not the
-    whole catalog. The file is rewritten whole when most of it is stale."""
+    """A dict kept in one file as a series of pickled batches after a header: saving appends
+    what was added since loading, so a build that adds 200 papers to 100,000 writes 200
+    entries, not the whole catalog. The file is rewritten whole when most of it is stale."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, header: tuple):
         super().__init__()
         self.path = path
+        self.header = header
         self.stored = 0  # entries in the file, stale ones included
         self.added: dict[str, Any] = {}
         self.readable = False  # a missing, older or damaged file is rewritten, never appended to
         try:
             with path.open("rb") as handle:
-                if pickle.load(handle) != pickle_header():
+                if pickle.load(handle) != header:
                     return
                 self.readable = True
                 while True:
@@ -332,7 +221,7 @@ class PickleLog(dict):
         if not self.readable or self.stored + len(self.added) > 2 * len(live) + 1000:
             self.clear()
             self.update(live)
-            write_pickled(self.path, live)
+            write_pickled(self.path, self.header, live)
             self.stored, self.readable = len(live), True
         elif self.added:
             with self.path.open("ab") as handle:

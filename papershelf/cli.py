@@ -14,15 +14,16 @@ import traceback
 from pathlib import Path
 
 from papershelf.builder import build
-from papershelf.cache import Cache, sha256
+from papershelf.cache import Cache
 from papershelf.config import Settings, load_config
+from papershelf.digests import sha256
 from papershelf.errors import PapershelfError
 from papershelf.ingest import copy_refusal, dump_paths, run_ingest
 from papershelf.linkcheck import broken_links, built_base_url
 from papershelf.progress import progress_for
 from papershelf.runlock import exclusive_run
 from papershelf.serve import snapshot, start_server, watch
-from papershelf.store import load_ledger, load_store, save_store
+from papershelf.store import Store, load_ledger, load_store, save_store
 from papershelf.tag_evaluation import LABELS_FILE, evaluate, load_labels, report, split
 from papershelf.tag_suggestions import suggestions, tag_scores
 from papershelf.yamlio import write_atomic
@@ -30,12 +31,13 @@ from papershelf.yamlio import write_atomic
 Reports = dict[str, dict]  # what a command did, by stage: written by --report
 
 
-def _ingest(settings: Settings, reports: Reports, dumps: list[Path] | None = None, cache: Cache | None = None) -> int:
-    """Ingest named dumps (always re-read), or the new and changed dumps of dumps/."""
+def _ingest(settings: Settings, reports: Reports, dumps: list[Path] | None = None, cache: Cache | None = None) -> tuple[int, Store | None]:
+    """Ingest named dumps (always re-read), or the new and changed dumps of dumps/. Returns
+    the exit status, and the store when the ingest loaded it."""
     started = time.perf_counter()
     paths = dumps if dumps else dump_paths(settings.dumps_dir)
     cache = cache if cache is not None else Cache(settings.cache_dir)
-    report = run_ingest(settings.content_dir, settings.dumps_dir, paths, settings.tagger(), skip_known=not dumps, cache=cache)
+    report, store = run_ingest(settings.content_dir, settings.dumps_dir, paths, settings.tagger(), skip_known=not dumps, cache=cache)
     reports["ingest"] = {
         "dumps_read": len(report.dumps_read),
         "new": report.new,
@@ -48,11 +50,11 @@ def _ingest(settings: Settings, reports: Reports, dumps: list[Path] | None = Non
     for line in report.warnings:
         print(line, file=sys.stderr)
     print(f"{report.summary()} ({time.perf_counter() - started:.2f}s)")
-    return 1 if report.errors else 0
+    return 1 if report.errors else 0, store
 
 
-def _build(settings: Settings, reports: Reports, clean: bool = False, cache: Cache | None = None) -> int:
-    report = build(settings, clean=clean, progress=progress_for(sys.stderr), cache=cache)
+def _build(settings: Settings, reports: Reports, clean: bool = False, cache: Cache | None = None, store: Store | None = None) -> int:
+    report = build(settings, clean=clean, progress=progress_for(sys.stderr), cache=cache, store=store)
     reports["build"] = dataclasses.asdict(report) | {"seconds": {k: round(v, 3) for k, v in report.seconds.items()}}
     print(report.summary())
     return 0
@@ -96,9 +98,11 @@ def _add(settings: Settings, reports: Reports, paths: list[str], clean: bool, re
 
 
 def _update(settings: Settings, reports: Reports, clean: bool = False) -> int:
-    """Ingest what is new, then build; both share one cache, read once."""
+    """Ingest what is new, then build; both share one cache, read once, and the store the
+    ingest loaded."""
     cache = Cache(settings.cache_dir)
-    return max(_ingest(settings, reports, cache=cache), _build(settings, reports, clean, cache=cache))
+    status, store = _ingest(settings, reports, cache=cache)
+    return max(status, _build(settings, reports, clean, cache=cache, store=store))
 
 
 def _check(settings: Settings, base_url_given: bool) -> int:
@@ -269,7 +273,7 @@ def _dispatch(args: argparse.Namespace, debug: bool, reports: Reports) -> int:
         return _serve(settings, args.port, debug)
     with exclusive_run(settings):
         if args.command == "ingest":
-            return _ingest(settings, reports, args.dumps)
+            return _ingest(settings, reports, args.dumps)[0]
         if args.command == "build":
             return _build(settings, reports, args.clean)
         if args.command == "add":

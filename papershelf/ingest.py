@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from papershelf.cache import Cache, FileDigests
+from papershelf.cache import Cache
+from papershelf.digests import FileDigests
 from papershelf.dumps import Dump, Entry, ParseWarning, parse_dump_bytes, read_dump_bytes
 from papershelf.errors import PapershelfError
 from papershelf.links import find_links
@@ -216,15 +217,16 @@ def copy_refusal(path: Path, same: str) -> PapershelfError:
 @collector_paused()
 def run_ingest(
     content_dir: Path, dumps_dir: Path, paths: list[Path], tagger: Tagger, skip_known: bool, cache: Cache | None = None
-) -> IngestReport:
+) -> tuple[IngestReport, Store | None]:
     """Read dumps and update the store on disk. Dumps that cannot be read are refused one by
     one; a bad content file stops everything before anything is written. With nothing new
-    to read and the same tag rules as last time, the store is not even loaded."""
-    retag_all = cache is None or cache.tag_rules() != tagger.digest
+    to read and the same tag rules as last time, the store is not even loaded. Returns the
+    store as written, when it was loaded: a build that follows need not read it again."""
+    retag_all = cache is None or cache.last("tag rules") != tagger.digest
     known = {record.name: record.sha256 for record in load_ledger(content_dir)}
     # Which dump holds which content: a copy under another name would list its papers twice.
     names_by_digest = {digest: name for name, digest in known.items()}
-    # Digests of dump files, reused while a file's status (cache.file_status) stays the same.
+    # Digests of dump files, reused while a file's status (digests.file_status) stays the same.
     digests = cache.dump_digests() if cache is not None else FileDigests()
     report = IngestReport()
     to_read = []
@@ -256,12 +258,14 @@ def run_ingest(
     if not dumps and not retag_all:
         with os.scandir(content_dir / PAPERS_DIR) as entries:
             report.unchanged = sum(1 for entry in entries if entry.name.endswith(".yaml"))
-        return report
-    store = load_store(content_dir, cache, cache.load_state().files if cache is not None else None)
+        return report, None
+    parsed = cache.memo("parsed papers") if cache is not None else None
+    files = cache.load_state().files if cache is not None else None
+    store = load_store(content_dir, parsed, files)
     merged, changed = ingest(store, dumps, tagger, ingest_time(), retag_all)
     merged.errors, merged.dumps_skipped = report.errors, report.dumps_skipped
-    merged.files_written = save_store(store, changed, cache)["written"]
+    merged.files_written = save_store(store, changed, parsed, files)["written"]
     if cache is not None:
-        cache.save_tag_rules(tagger.digest)
-        cache.store = store
-    return merged
+        cache.memo("parsed papers").save(set(store.digests.values()))
+        cache.keep("tag rules", tagger.digest)
+    return merged, store

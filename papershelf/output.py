@@ -26,7 +26,7 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import TypeVar
 
-from papershelf.cache import walk_files
+from papershelf.digests import walk_files
 from papershelf.errors import PapershelfError
 from papershelf.yamlio import write_atomic
 

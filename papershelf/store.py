@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
-from papershelf.cache import Cache, FileDigests, sha256
+from papershelf.digests import FileDigests, sha256
 from papershelf.errors import PapershelfError
 from papershelf.paper import STRICT, Paper
 from papershelf.parallel import PARALLEL_FROM, map_each
@@ -88,16 +89,21 @@ def _line_in_file(path: Path, location: tuple[str | int, ...]) -> int | None:
         return None
 
 
-def _read_paper(path: Path, cache: Cache | None) -> tuple[Paper | None, str, os.stat_result] | PapershelfError:
-    """A paper file read, digested and parsed, or None for the paper when the parse cache
-    knows its text (a worker need not send it back); or what is wrong with the file."""
+# Papers parsed before, by the digest of their file's text: a memo the caller keeps
+# between runs (the cache's "parsed papers"), to which each load adds what it parses.
+Parsed = MutableMapping[str, Paper]
+
+
+def _read_paper(path: Path, parsed: Parsed | None) -> tuple[Paper | None, str, os.stat_result] | PapershelfError:
+    """A paper file read, digested and parsed, or None for the paper when `parsed` knows
+    its text (a worker need not send it back); or what is wrong with the file."""
     try:
         data = path.read_bytes()
         stat = path.stat()
     except OSError as error:
         return PapershelfError(path, f"cannot read: {error.strerror}")
     digest = sha256(data)
-    if cache is not None and isinstance(cache.parsed().get(digest), Paper):
+    if parsed is not None and isinstance(parsed.get(digest), Paper):
         return None, digest, stat
     try:
         return load_paper(path, data.decode("utf-8")), digest, stat
@@ -117,34 +123,34 @@ def paper_files(folder: Path) -> list[str]:
     return [os.path.join(folder, name) for name in names]
 
 
-def load_store(root: Path, cache: Cache | None = None, digests: FileDigests | None = None) -> Store:
-    """Load and validate the whole store. With a cache, untouched files are not read and
-    files whose text was parsed before are not parsed again; the rest are parsed on every
-    core when there are many. A bad file stops the load, the first in name order named."""
+def load_store(root: Path, parsed: Parsed | None = None, digests: FileDigests | None = None) -> Store:
+    """Load and validate the whole store. Given the papers `parsed` before, untouched files
+    (by `digests`) are not read and files whose text was parsed before are not parsed
+    again; the rest are parsed on every core when there are many. A bad file stops the
+    load, the first in name order named."""
     store = Store(root)
     digests = digests if digests is not None else FileDigests()
     paths = paper_files(store.papers_dir)
     loaded: dict[str, tuple[Paper, str]] = {}
-    if cache is not None:  # untouched files whose text the parse cache knows are not read
-        parsed_papers = cache.parsed()
+    if parsed is not None:  # untouched files whose text was parsed before are not read
         for path in paths:
             digest = digests.known_digest(path)
-            paper = parsed_papers.get(digest) if digest is not None else None
+            paper = parsed.get(digest) if digest is not None else None
             if isinstance(paper, Paper) and digest is not None:
                 loaded[path] = (paper, digest)
     to_read = [path for path in paths if path not in loaded]
-    for path, result in zip(to_read, map_each(lambda path: _read_paper(Path(path), cache), to_read, PARALLEL_FROM["read paper files"], slices_per_worker=8)):
+    for path, result in zip(to_read, map_each(lambda path: _read_paper(Path(path), parsed), to_read, PARALLEL_FROM["read paper files"], slices_per_worker=8)):
         if isinstance(result, PapershelfError):
             raise result
-        parsed, digest, stat = result
+        paper, digest, stat = result
         digests.remember(path, digest, stat)
-        if cache is None:
-            assert parsed is not None
-            loaded[path] = (parsed, "")
+        if parsed is None:
+            assert paper is not None
+            loaded[path] = (paper, "")
             continue
-        if parsed is not None:
-            cache.parsed()[digest] = parsed
-        loaded[path] = (cache.parsed()[digest], digest)
+        if paper is not None:
+            parsed[digest] = paper
+        loaded[path] = (parsed[digest], digest)
     # Checked for every file, whatever the caches knew of it.
     file_of: dict[str, str] = {}
     for path in paths:
@@ -158,8 +164,6 @@ def load_store(root: Path, cache: Cache | None = None, digests: FileDigests | No
         file_of[paper.id] = path
         store.digests[paper.id] = digest
         store.papers[paper.id] = paper
-    if cache is not None:
-        cache.parsed().save(set(store.digests.values()))
     store.dumps = load_ledger(root)
     return store
 
@@ -197,10 +201,10 @@ def _write_paper(path: Path, paper: Paper, new_folder: bool) -> tuple[str, os.st
     return sha256(data), path.stat()
 
 
-def save_store(store: Store, changed: set[str] | None = None, cache: Cache | None = None) -> dict[str, int]:
+def save_store(store: Store, changed: set[str] | None = None, parsed: Parsed | None = None, digests: FileDigests | None = None) -> dict[str, int]:
     """Write the papers in `changed` (all when None) and the ledger; a file whose text is
     already on disk is left untouched (same bytes, same modification time). Written papers
-    go into the parse cache, so the build that follows does not parse them again."""
+    go into `parsed` and `digests`, so the build that follows neither reads nor parses them."""
     ids = store.papers.keys() if changed is None else changed
     papers = sorted((store.papers[pid] for pid in ids), key=lambda paper: paper.slug)
     folder = store.papers_dir
@@ -215,15 +219,12 @@ def save_store(store: Store, changed: set[str] | None = None, cache: Cache | Non
     if first:
         target.rename(folder)
     written = sum(result is not None for result in results)
-    if cache is not None:
-        known = cache.load_state().files
-        for paper, result in zip(papers, results):
-            if result is not None:
-                digest, stat = result
-                cache.parsed()[digest] = paper
-                store.digests[paper.id] = digest
-                known.remember(os.path.join(folder, f"{paper.slug}.yaml"), digest, stat)  # the build need not read it back
-        cache.parsed().save(set(store.digests.values()))
+    for paper, result in zip(papers, results):
+        if result is not None and parsed is not None and digests is not None:
+            digest, stat = result
+            parsed[digest] = paper
+            store.digests[paper.id] = digest
+            digests.remember(os.path.join(folder, f"{paper.slug}.yaml"), digest, stat)
     # The ledger goes last: if a run is interrupted, the dump is not marked as ingested
     # and the next run merges it again (merging is idempotent).
     ledger = to_yaml([record.model_dump(exclude_none=True) for record in store.dumps])

@@ -18,14 +18,12 @@ import hashlib
 import json
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from enum import IntEnum
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from slugify import slugify
-
-if TYPE_CHECKING:
-    from papershelf.config import TagRule
 
 TITLE_WEIGHT = 3
 # A single passing mention of a generic word is weak evidence; a title match, a repeat or
@@ -39,6 +37,21 @@ _WORD = re.compile(r"\w+")
 # For ASCII text, \w is a letter, a digit or "_": every other character becomes a space and
 # the text is split (three times quicker than the pattern, with the same words).
 _NOT_WORD = str.maketrans({code: " " for code in range(128) if not (chr(code).isalnum() or chr(code) == "_")})
+
+
+class TagRule(Protocol):
+    """A tag's rule as the config gives it (config.TagRule, validated there)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def page_slug(self) -> str: ...
+    @property
+    def strong(self) -> list[str]: ...
+    @property
+    def match(self) -> list[str]: ...
+    @property
+    def exclude(self) -> list[str]: ...
 
 
 def tag_slug(name: str) -> str:
@@ -63,7 +76,7 @@ def _terms(rule: TagRule) -> list[tuple[str, Strength]]:
 
 
 class Tagger:
-    def __init__(self, rules: list[TagRule], limit: int = 4):
+    def __init__(self, rules: Sequence[TagRule], limit: int = 4):
         self.limit = limit
         self.names = tuple(rule.name for rule in rules)
         # First word -> (length, words, rule, strength), longest phrase first: the first phrase of
@@ -85,7 +98,7 @@ class Tagger:
         self.slugs = {rule.name: rule.page_slug for rule in rules}
         # What the tags of a paper depend on: the rules and this module's code (a fix to the
         # matching retags the catalog, as a change to the rules does).
-        rules_text = json.dumps([rule.model_dump(mode="json") for rule in rules] + [limit, TITLE_WEIGHT, MIN_SCORE, FURTHER_TAG_SCORE])
+        rules_text = json.dumps([[rule.name, rule.page_slug, rule.strong, rule.match, rule.exclude] for rule in rules] + [limit, TITLE_WEIGHT, MIN_SCORE, FURTHER_TAG_SCORE])
         self.digest = hashlib.sha256(rules_text.encode("utf-8") + Path(__file__).read_bytes()).hexdigest()
 
     def _matches(self, text: str) -> dict[int, int]:

@@ -226,17 +226,17 @@ def test_caches_written_by_other_code_are_made_again(catalog: Path, monkeypatch:
 
     assert run(catalog) == 0
     folder = catalog / ".cache"
-    assert cache.Cache(folder).term_table() is not None and len(cache.Cache(folder).parsed()) == 371
-    monkeypatch.setattr(cache, "pickle_header", lambda: ("papershelf pickle log", 1, "another version"))
-    assert cache.Cache(folder).term_table() is None and len(cache.Cache(folder).parsed()) == 0
+    assert cache.Cache(folder).last("term table") is not None and len(cache.Cache(folder).memo("parsed papers")) == 371
+    monkeypatch.setattr(cache, "code_version", lambda: "another version")
+    assert cache.Cache(folder).last("term table") is None and len(cache.Cache(folder).memo("parsed papers")) == 0
     assert run(catalog, "--clean") == 0
-    assert cache.Cache(folder).term_table() is not None and len(cache.Cache(folder).parsed()) == 371
+    assert cache.Cache(folder).last("term table") is not None and len(cache.Cache(folder).memo("parsed papers")) == 371
 
 
 def test_a_file_checked_once_in_a_run_is_not_checked_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """An ingest and the build after it check each content file once (a stat each); a new
     run checks again, and sees an edit."""
-    from papershelf.cache import FileDigests
+    from papershelf.digests import FileDigests
 
     folder = tmp_path / "content"
     folder.mkdir()

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from papershelf.cache import FileDigests
 from papershelf.cli import main
+from papershelf.digests import FileDigests
 from papershelf.errors import PapershelfError
 from tests.conftest import interrupted_after
 
@@ -132,14 +132,14 @@ def test_files_parsed_on_every_core_load_as_one_by_one_and_the_first_bad_one_is_
     monkeypatch.setitem(parallel.PARALLEL_FROM, "read paper files", 10)
     in_parallel = store.load_store(content)
     assert in_parallel.papers == serial.papers and len(in_parallel.papers) == 371
-    cache = Cache(catalog / ".cache")
-    with_cache = store.load_store(content, cache, FileDigests())  # every file read again, none parsed
+    parsed = Cache(catalog / ".cache").memo("parsed papers")
+    with_cache = store.load_store(content, parsed, FileDigests())  # every file read again, none parsed
     assert with_cache.papers == serial.papers and all(with_cache.digests.values())
     names = sorted(path.name for path in (content / "papers").glob("*.yaml"))
     for name in (names[300], names[200]):
         (content / "papers" / name).write_text("id: abc\ntitle: [unclosed\n", encoding="utf-8")
     with pytest.raises(PapershelfError, match=f"{names[200]}:3: malformed YAML"):
-        store.load_store(content, cache, FileDigests())
+        store.load_store(content, parsed, FileDigests())
 
 
 def test_bad_dump_is_refused_and_the_others_go_in(catalog: Path, capsys: pytest.CaptureFixture[str]) -> None:
