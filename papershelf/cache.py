@@ -45,7 +45,7 @@ def code_digests() -> dict[str, str]:
     """Papershelf's own modules by digest, and the versions of Python and of the packages
     that shape the output: a new version of any of them rebuilds everything (and starts
     the parsed and analysed caches over)."""
-    digests = {p.name: sha256(p.read_bytes()) for p in sorted(CODE_DIR.glob("*.py"))}
+    digests = {p.relative_to(CODE_DIR).as_posix(): sha256(p.read_bytes()) for p in sorted(CODE_DIR.rglob("*.py"))}
     digests["python"] = sys.version
     for package in OUTPUT_PACKAGES:
         try:

@@ -12,12 +12,16 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from slugify import slugify
 
 from papershelf.paper import Paper, unique_slug
-from papershelf.store import DumpRecord, Store
+from papershelf.store import DumpRecord, Store, load_store
 from papershelf.tagging import tag_slug
+
+if TYPE_CHECKING:
+    from papershelf.config import Settings
 
 # The date of a paper whose first dump has no recorded ingest date (a ledger written before
 # Papershelf recorded them: `build.py ingest DUMP` records one).
@@ -190,3 +194,9 @@ def build_catalog(store: Store, tag_order: list[str], tag_slugs: dict[str, str])
         listing_by_dump=listings,
         tags_by_paper={paper.id: [tags[name].label for name in paper.tags] for paper in papers},
     )
+
+
+def load_catalog(settings: Settings, store: Store | None = None) -> Catalog:
+    """The catalog of the settings' content store (loaded here unless given)."""
+    store = store if store is not None else load_store(settings.content_dir)
+    return build_catalog(store, [rule.name for rule in settings.config.tags], settings.tagger().slugs)

@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 from typing import Any, TypeVar
 
 from papershelf.catalog import Catalog, day_label
 from papershelf.paper import Paper
+from papershelf.store import ContentPage
 
 MAIN_TAGS = 12
 T = TypeVar("T")
@@ -173,7 +173,7 @@ def _list_pages(
 def plan_site(
     catalog: Catalog,
     related: dict[str, list[Paper]],
-    content_pages: list[tuple[str, str, Any]],
+    content_pages: list[ContentPage],
     per_page: int,
     search_manifest: str,
 ) -> list[Page]:
@@ -227,7 +227,3 @@ def plan_site(
     pages.append(Page("saved/index.html", "saved.html", {}))  # filled in the browser (site.js)
     pages.append(Page("404.html", "404.html", {}))
     return pages
-
-
-def content_page_slug(path: Path) -> str:
-    return path.stem.lower()

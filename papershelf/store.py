@@ -1,19 +1,24 @@
-"""The content store: `content/papers/<slug>.yaml`, one hand-editable file per paper, and
-`content/dumps.yaml`, the ledger of ingested dumps. Reading validates everything before
-anything is written, so a bad file stops the run with nothing changed."""
+"""The content store: `content/papers/<slug>.yaml`, one hand-editable file per paper,
+`content/dumps.yaml`, the ledger of ingested dumps, and `content/pages/*.md`, the site's
+own pages (about, ...). Reading validates everything before anything is written, so a bad
+file stops the run with nothing changed."""
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
+from markupsafe import Markup
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from papershelf.digests import FileDigests, sha256
 from papershelf.errors import PapershelfError
+from papershelf.markup import render_markdown
 from papershelf.paper import STRICT, Paper
 from papershelf.parallel import PARALLEL_FROM, map_each
 from papershelf.validation import invalid
@@ -21,6 +26,10 @@ from papershelf.yamlio import line_of, parse_yaml, read_text, to_yaml, write_ato
 
 PAPERS_DIR = "papers"
 LEDGER_FILE = "dumps.yaml"
+PAGES_DIR = "pages"
+# URLs of the site's own sections: no content page may take one.
+RESERVED_SLUGS = frozenset({"papers", "tags", "listings", "search", "saved", "assets", "page", "data", "sitemaps"})
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 class DumpRecord(BaseModel):
@@ -166,6 +175,38 @@ def load_store(root: Path, parsed: Parsed | None = None, digests: FileDigests | 
         store.papers[paper.id] = paper
     store.dumps = load_ledger(root)
     return store
+
+
+class ContentPage(NamedTuple):
+    slug: str  # its URL is /<slug>/
+    title: str
+    body: Markup  # the Markdown rendered and sanitized
+
+
+def load_content_pages(folder: Path) -> list[ContentPage]:
+    """Markdown pages (`about.md` → /about/): the first `# ` heading is the title."""
+    pages = []
+    seen: dict[str, Path] = {}
+    for path in sorted(folder.glob("*.md")):
+        slug = path.stem.lower()
+        if not _SLUG.match(slug) or slug in RESERVED_SLUGS:
+            raise PapershelfError(path, f"the file name gives the URL /{slug}/, which is not allowed")
+        if slug in seen:
+            raise PapershelfError(path, f"the file name gives the URL /{slug}/, as {seen[slug].name} does: rename one of them")
+        if path.is_symlink():
+            raise PapershelfError(path, "refused: a content page must be a file, not a symbolic link (its target would be published)")
+        seen[slug] = path
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise PapershelfError(path, "not UTF-8 text") from None
+        first, _, rest = text.partition("\n")
+        if first.startswith("# "):
+            title, body = first[2:].strip(), rest
+        else:
+            title, body = slug.replace("-", " ").title(), text
+        pages.append(ContentPage(slug, title, render_markdown(body)))
+    return pages
 
 
 def load_ledger(root: Path) -> list[DumpRecord]:

@@ -10,7 +10,7 @@ import pytest
 
 from papershelf import analysis, parallel
 from papershelf.analysis import analyze, by_first_appearance, catalog_table, term_table
-from papershelf.builder import load_catalog
+from papershelf.catalog import load_catalog
 from papershelf.config import load_config
 
 

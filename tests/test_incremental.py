@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from papershelf import builder, output
+from papershelf import output, plan
 from tests.conftest import interrupted_after, run, snapshot
 
 Q_VLM = "q-vlm-post-training-quantization-for-large-vision"
@@ -37,7 +37,7 @@ def clean_copy(catalog: Path, tmp_path: Path) -> dict[str, bytes]:
 def test_adding_a_dump_does_only_the_new_work(
     catalog: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(builder, "SITEMAP_URLS", 100)  # several parts, as a large catalog has
+    monkeypatch.setattr(plan, "SITEMAP_URLS", 100)  # several parts, as a large catalog has
     config = catalog / "config.yaml"  # tag pages of several archive pages, as a large catalog has
     config.write_text(config.read_text().replace("papers_per_page: 50", "papers_per_page: 20"))
     held_back = tmp_path / NEWEST_DUMP
@@ -208,12 +208,12 @@ def test_the_garbage_collector_is_paused_while_building_and_back_after(catalog: 
 
         return spying
 
-    monkeypatch.setattr(builder, "plan_site", spy(builder.plan_site))
+    monkeypatch.setattr(plan, "plan_site", spy(plan.plan_site))
     monkeypatch.setattr(ingest, "retag", spy(ingest.retag))
     assert gc.isenabled()
     assert run(catalog) == 0
     assert seen == [("retag", False), ("plan_site", False)] and gc.isenabled()
-    monkeypatch.setattr(builder, "plan_site", interrupted_after(0, builder.plan_site))
+    monkeypatch.setattr(plan, "plan_site", interrupted_after(0, plan.plan_site))
     (catalog / "content" / "pages" / "about.md").write_text("# About\n\nChanged.\n", encoding="utf-8")
     assert run(catalog, "build") == 130  # interrupted: one line, no traceback
     assert gc.isenabled()

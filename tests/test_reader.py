@@ -116,7 +116,7 @@ def test_show_more_only_when_there_is_more(browser, site_origin: str) -> None:
 
 
 def test_a_tag_alone_browses_its_papers_newest_first(browser, site_origin: str, built_site: Path) -> None:
-    from papershelf.builder import load_catalog
+    from papershelf.catalog import load_catalog
     from papershelf.config import load_config
 
     catalog = load_catalog(load_config(built_site / "config.yaml"))

@@ -10,7 +10,7 @@ import numpy as np
 
 from papershelf import related
 from papershelf.analysis import PaperTerms, analyze, field_terms, term_table
-from papershelf.builder import load_catalog
+from papershelf.catalog import load_catalog
 from papershelf.config import load_config
 
 

@@ -15,9 +15,11 @@ import numpy as np
 import pytest
 
 from papershelf.analysis import FIELD_NAMES, analyze, index_term, normalize_word, term_table
-from papershelf.builder import load_catalog
+from papershelf.catalog import load_catalog
 from papershelf.config import load_config
-from papershelf.search_index import build_index, search_order, sorted_postings, term_entries
+from papershelf.search.documents import search_order
+from papershelf.search.postings import sorted_postings, term_entries
+from papershelf.search.reference import build_index
 
 CHECK = Path(__file__).resolve().parent / "js" / "search_check.js"
 
@@ -71,7 +73,7 @@ def test_fast_postings_equal_lunr_py_builder(built_site: Path) -> None:
 
 def test_postings_grown_from_the_last_build_equal_postings_sorted_afresh(built_site: Path) -> None:
     from papershelf.analysis import catalog_table
-    from papershelf.search_index import can_grow, grown_ref_gaps, ref_gaps
+    from papershelf.search.postings import can_grow, grown_ref_gaps, ref_gaps
 
     papers, _ = catalog_words(built_site)
     keys = [f"v1-{paper.id}" for paper in papers]
@@ -153,10 +155,10 @@ def test_inner_words() -> None:
 def test_small_shards_split_by_longer_prefixes_and_still_agree(catalog: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """With a tiny shard size, big shards split by 3, 4… characters; every word still finds
     its papers and the split index still answers as the unsplit one."""
-    from papershelf import search_index
+    from papershelf.search import shards
     from tests.conftest import run
 
-    monkeypatch.setattr(search_index, "SHARD_BYTES", 1500)
+    monkeypatch.setattr(shards, "SHARD_BYTES", 1500)
     assert run(catalog) == 0
     manifest = json.loads(next((catalog / "site" / "search").glob("manifest.*.json")).read_text())
     lengths = {len(key) for key in manifest["shards"]}
@@ -178,7 +180,7 @@ def test_document_chunks_are_named_by_what_they_are_made_from(built_site: Path) 
     a build can tell it has a chunk without encoding it; chunks of papers with no known
     version are named by their bytes."""
     from papershelf.analysis import catalog_table
-    from papershelf.search_index import search_files
+    from papershelf.search.documents import search_files
 
     catalog = load_catalog(load_config(built_site / "config.yaml"))
     papers = search_order(catalog.papers)

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from papershelf.builder import load_catalog
+from papershelf.catalog import load_catalog
 from papershelf.config import load_config
-from papershelf.search_index import search_order
+from papershelf.search.documents import search_order
 
 HOSTILE = [
     "foo:", "title:quantization", "~", "+", "-", "^", "*", "+-~^:*", '"unclosed quote', "'single'",
@@ -168,7 +168,7 @@ def test_a_sample_of_words_through_the_real_page(page, site_origin: str, built_s
 def test_more_pages_through_a_common_word_in_the_unsplit_order(page, site_origin: str, built_site: Path, tmp_path: Path) -> None:
     """A word in most papers: every page "More" adds continues the order the unsplit index
     gives, although the page scores only the documents that can be on it."""
-    from papershelf.search_index import build_index
+    from papershelf.search.reference import build_index
     from tests.test_search import node
 
     papers = search_order(load_catalog(load_config(built_site / "config.yaml")).papers)

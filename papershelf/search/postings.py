@@ -1,92 +1,25 @@
-"""The search index: built with lunr.py's scoring, queried in the browser by lunr.js.
-
-Shards. One lunr index over every abstract grows past what a first search should download,
-so the postings are split by the first two characters of each term, and big shards again
-by longer prefixes: a query loads the manifest, the shard of each of its words, and the
-documents of the results it shows (in chunks of 8, whose names are listed in parts of 256
-so that the manifest stays small however large the catalog). A shard carries each term's
-global index and BM25 weights exactly as lunr.py computes them; the browser scores the
-documents that can make the page shown with lunr.js over those weights, so scores equal
-the unsplit index's.
-
-The shards and the document chunks, nearly all of the index's bytes, are stored
-gzip-compressed (`gz.py`); the browser decompresses them.
-
-Words are analysed in `analysis.py`; here the catalog-wide part of lunr's builder (BM25 over
-every paper's term counts) is done with array arithmetic instead of lunr.py's per-token
-objects, and `build_index` keeps lunr.py's own builder as the reference the tests hold
-it to.
-"""
+"""Every term's postings with lunr's BM25 weights, computed from the term table with array
+arithmetic (the same operations in the same order as lunr.py, so the same weights); the
+postings' order is kept between builds (`RefGaps`) and grown when a dump appends papers."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
-from collections import defaultdict
-from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
-from typing import TypeGuard, TypeVar
+from dataclasses import dataclass
+from typing import TypeGuard
 
 import numpy as np
-from lunr.builder import Builder
-from lunr.index import Index
-from lunr.pipeline import Pipeline
-from lunr.stemmer import stemmer
-from lunr.tokenizer import Tokenizer
 
-from papershelf.analysis import FIELD_NAMES, FIELDS, TermTable, index_term, inner_words, search_fields
-from papershelf.catalog import Catalog
-from papershelf.gz import SUFFIX, gzipped
-from papershelf.markup import excerpt
-from papershelf.paper import Paper
+from papershelf.analysis import FIELDS, TermTable
 
-GZ_JSON = ".json" + SUFFIX
-DOCS_PER_CHUNK = 8
-CHUNKS_PER_PART = 256  # chunk names per part of the document directory
-SHARD_KEY_LENGTH = 2
-SHARD_BYTES = 48_000  # split shards above this size (raw JSON), so a word downloads little
-MAX_KEY_LENGTH = 8
-# Every shard is compressed again on every build: on shard text, zlib's level 4 takes a fifth
-# of the time of its default level 6 (0.7 against 3.7 s at 100,000 papers) for 7% more bytes.
-SHARD_LEVEL = 4
 K1, B = 1.2, 0.75  # lunr's BM25 parameters
-T = TypeVar("T")
 
 
-def papershelf_analyze(token, i=None, tokens=None):
-    token.update(lambda text, metadata=None: index_term(text))
-    return token if str(token) else None
-
-
-Pipeline.register_function(papershelf_analyze, "papershelfAnalyze")
-
-
-def shard_key(term: str) -> str:
-    return term[:SHARD_KEY_LENGTH]
-
-
-def search_order(newest_first: list[T]) -> list[T]:
-    """Papers (or their terms) in the order that gives them their refs: oldest first, so a
-    new dump appends refs and the document chunks of older papers stay the same."""
-    return newest_first[::-1]
-
-
-def build_index(papers: list[Paper]) -> Index:
-    """The catalog indexed by lunr.py's own Builder: the reference the fast path below is
-    tested against, and the unsplit index the split one is compared with."""
-    builder = Builder()
-    builder.pipeline.add(papershelf_analyze)
-    builder.search_pipeline.add(stemmer)  # what lunr.js expects to find in a serialized index
-    builder.ref("ref")
-    for name, boost in FIELDS:
-        builder.field(name, boost=boost)
-    for ref, paper in enumerate(papers):
-        # Each field as lunr's tokenizer splits it, then the words inside compound ones.
-        fields = [[str(token) for token in Tokenizer(text)] + inner_words(text.lower()) for text in search_fields(paper)]
-        builder.add(dict(zip(FIELD_NAMES, fields), ref=str(ref)))
-    return builder.build()
+def compact_json(data: object) -> bytes:
+    """JSON as the search files store it: UTF-8, no spaces."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def bm25_thousandths(table: TermTable) -> np.ndarray:
@@ -253,7 +186,7 @@ class SortedPostings:
             b"[%d,[%s],[%s]]" % (self.group_fields[g], gaps[gap_cuts[g] : gap_cuts[g + 1] - 1], weights[weight_cuts[g] : weight_cuts[g + 1] - 1])
             for g in range(self.first_group[number], self.first_group[number + 1])
         ]
-        return b"[%s,%d,[%s]]" % (_json(self.names[number]), number, b",".join(fields))
+        return b"[%s,%d,[%s]]" % (compact_json(self.names[number]), number, b",".join(fields))
 
 
 def sorted_postings(table: TermTable, previous: RefGaps | None = None) -> tuple[SortedPostings, RefGaps]:
@@ -293,153 +226,3 @@ def term_entries(postings: SortedPostings) -> list[tuple[str, bytes]]:
     previous ref, about half the bytes. The term index is lunr's: order of first appearance."""
     numbers = sorted(range(len(postings.names)), key=postings.names.__getitem__)
     return [(postings.names[number], postings.entry(number)) for number in numbers]
-
-
-def _split(prefix_length: int, group: list[tuple[str, bytes]]) -> dict[str, list[bytes]]:
-    """Shard key -> encoded entries: a group too big for one download is split by one more
-    character, until it fits or holds a single prefix."""
-    key = group[0][0][:prefix_length]
-    if sum(len(entry) for _, entry in group) <= SHARD_BYTES or prefix_length >= MAX_KEY_LENGTH:
-        return {key: [entry for _, entry in group]}
-    by_prefix: dict[str, list[tuple[str, bytes]]] = defaultdict(list)
-    for term, entry in group:
-        by_prefix[term[: prefix_length + 1]].append((term, entry))
-    if len(by_prefix) == 1 and key in by_prefix:
-        return {key: [entry for _, entry in group]}
-    shards: dict[str, list[bytes]] = {}
-    for prefix, items in by_prefix.items():
-        if prefix == key:  # the term that is the whole prefix keeps the shorter key
-            shards[key] = [entry for _, entry in items]
-        else:
-            shards.update(_split(prefix_length + 1, items))
-    return shards
-
-
-def shards_of(entries: Iterable[tuple[str, bytes]]) -> dict[str, bytes]:
-    """Shard key -> shard file. Terms are split by their first SHARD_KEY_LENGTH characters,
-    and shards bigger than SHARD_BYTES again by longer prefixes; a term lives in the shard of
-    the longest key that starts it (the browser finds it the same way)."""
-    groups: dict[str, list[tuple[str, bytes]]] = defaultdict(list)
-    for term, entry in entries:
-        groups[shard_key(term)].append((term, entry))
-    head = b'{"fields":' + _json(FIELD_NAMES) + b',"terms":['
-    shards: dict[str, bytes] = {}
-    for group in groups.values():
-        for key, encoded in _split(SHARD_KEY_LENGTH, group).items():
-            shards[key] = head + b",".join(encoded) + b"]}"
-    return shards
-
-
-def _json(data: object) -> bytes:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-def _digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()[:10]
-
-
-def _hashed(folder: str, stem: str, data: bytes, suffix: str = ".json") -> str:
-    return f"{folder}{stem}.{_digest(data)}{suffix}"
-
-
-@dataclass
-class SearchFiles:
-    """Output path → bytes (or what makes them) for everything the search page loads, and
-    the manifest's path."""
-
-    files: dict[str, bytes | Callable[[], bytes]] = field(default_factory=dict)
-    manifest_path: str = ""
-    index_bytes: int = 0
-
-
-# Characters of the abstract a search result carries, for its snippet: the matched words
-# are highlighted in it. The whole abstract is on the paper's page; carrying it here would
-# double what the documents weigh.
-RESULT_ABSTRACT = 300
-
-
-def _doc(paper: Paper, tag_number: dict[str, int]) -> dict:
-    """A paper as search results show it."""
-    return {
-        "t": paper.title,
-        "s": paper.name_beside_title,
-        "u": paper.slug,
-        "g": [tag_number[name] for name in paper.tags if name in tag_number],
-        "c": 1 if paper.code_links else 0,
-        "a": excerpt(paper.abstract, RESULT_ABSTRACT),
-    }
-
-
-def index_shards(table: TermTable, previous: RefGaps | None = None) -> tuple[dict[str, bytes], RefGaps]:
-    """Shard key -> shard file as stored (gzip-compressed JSON), for the papers of `table`;
-    and the ref gaps, for the next build to grow (`previous`: the last build's). Compressed
-    here, in the worker that makes the index beside related papers: every shard changes on
-    every build (its BM25 weights depend on the catalog's size)."""
-    postings, gaps = sorted_postings(table, previous)
-    return {key: gzipped(data, SHARD_LEVEL) for key, data in shards_of(term_entries(postings)).items()}, gaps
-
-
-def search_files(catalog: Catalog, table: TermTable, code: str = "", shards: dict[str, bytes] | None = None) -> SearchFiles:
-    """The search files of a catalog; `table` holds its papers' terms in search order, and
-    `shards` its index shards when they are made already (`index_shards`).
-
-    A document chunk is named by a digest of what it is made from (`code`, a digest of the
-    program that writes it, the table's keys of its papers and the tags' numbering) rather
-    than of its bytes, so it is encoded only when the site lacks it, by the page workers.
-    Chunks of papers with no key are encoded here and named by their bytes."""
-    result = SearchFiles()
-
-    def add(stem: str, data: bytes, suffix: str = ".json") -> str:
-        """A file named by a digest of its bytes."""
-        path = _hashed("search/", stem, data, suffix)
-        result.files[path] = data
-        return path
-
-    papers = search_order(catalog.papers)
-    shard_files = shards if shards is not None else index_shards(table)[0]
-    shard_paths = {key: add(f"t/{key.encode('utf-8').hex()}", data, GZ_JSON) for key, data in shard_files.items()}
-    tag_number = {tag.name: number for number, tag in enumerate(catalog.tags)}
-    layout = json.dumps([code, DOCS_PER_CHUNK, list(tag_number)])
-    chunks = []
-    for start in range(0, len(papers), DOCS_PER_CHUNK):
-        part, keys = papers[start : start + DOCS_PER_CHUNK], table.keys[start : start + DOCS_PER_CHUNK]
-
-        def encode(part: list[Paper] = part) -> bytes:
-            return _json([_doc(paper, tag_number) for paper in part])
-
-        if all(keys):
-            digest = _digest("|".join([layout, *keys]).encode("utf-8"))
-
-            def compressed(encode: Callable[[], bytes] = encode) -> bytes:
-                return gzipped(encode())
-
-            result.files[f"search/d/{start // DOCS_PER_CHUNK}.{digest}{GZ_JSON}"] = compressed
-        else:
-            stored = gzipped(encode())
-            digest = _digest(stored)
-            result.files[f"search/d/{start // DOCS_PER_CHUNK}.{digest}{GZ_JSON}"] = stored
-        chunks.append(digest)  # a chunk is named by its digest only
-    # The chunks' names, in parts: the manifest lists only the parts, so it stays small as
-    # the catalog grows (12,500 chunk names were 60 KB of a first search's download at
-    # 100,000 papers), and a new dump changes the last part only.
-    directory = [add(f"p/{start // CHUNKS_PER_PART}", _json(chunks[start : start + CHUNKS_PER_PART])) for start in range(0, len(chunks), CHUNKS_PER_PART)]
-    refs_of_tag: list[list[int]] = [[] for _ in catalog.tags]
-    for ref, paper in enumerate(papers):  # refs in order: each tag's list comes sorted
-        for number in {tag_number[name] for name in paper.tags if name in tag_number}:
-            refs_of_tag[number].append(ref)
-    tag_refs = [add(f"g/{number}", _json(refs)) for number, refs in enumerate(refs_of_tag)]
-    code_refs = add("code", _json([ref for ref, paper in enumerate(papers) if paper.code_links]))
-    manifest = {
-        "count": len(papers),
-        "docsPerChunk": DOCS_PER_CHUNK,
-        "chunksPerPart": CHUNKS_PER_PART,
-        "shards": shard_paths,
-        # Chunk i is search/d/<i>.<digest>.json.gz, its digest item i % chunksPerPart of the
-        # part listed at i // chunksPerPart.
-        "docParts": directory,
-        "tags": [[tag.name, tag.slug, len(tag.papers), tag_refs[n]] for n, tag in enumerate(catalog.tags)],
-        "code": code_refs,
-    }
-    result.manifest_path = add("manifest", _json(manifest))
-    result.index_bytes = sum(len(data) for path, data in result.files.items() if path.startswith("search/t/") and isinstance(data, bytes))
-    return result

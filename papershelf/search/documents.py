@@ -1,0 +1,135 @@
+"""What search results show of each paper, and the files the search page loads besides the
+shards: documents in chunks of 8, whose names are listed in parts of 256 so that the
+manifest stays small however large the catalog; each tag's papers and the papers with
+code, for filters; and the manifest, which names them all. The browser reads them in
+`static/search-core.js` and `static/search-page.js`; the manifest's and a document's keys
+are defined here alone."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from papershelf.analysis import TermTable
+from papershelf.catalog import Catalog
+from papershelf.gz import SUFFIX, gzipped
+from papershelf.markup import excerpt
+from papershelf.paper import Paper
+from papershelf.search.postings import compact_json
+from papershelf.search.shards import index_shards
+
+GZ_JSON = ".json" + SUFFIX
+DOCS_PER_CHUNK = 8
+CHUNKS_PER_PART = 256  # chunk names per part of the document directory
+T = TypeVar("T")
+
+
+def search_order(newest_first: list[T]) -> list[T]:
+    """Papers (or their terms) in the order that gives them their refs: oldest first, so a
+    new dump appends refs and the document chunks of older papers stay the same."""
+    return newest_first[::-1]
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:10]
+
+
+def _hashed(folder: str, stem: str, data: bytes, suffix: str = ".json") -> str:
+    return f"{folder}{stem}.{_digest(data)}{suffix}"
+
+
+@dataclass
+class SearchFiles:
+    """Output path → bytes (or what makes them) for everything the search page loads, and
+    the manifest's path."""
+
+    files: dict[str, bytes | Callable[[], bytes]] = field(default_factory=dict)
+    manifest_path: str = ""
+    index_bytes: int = 0
+
+
+# Characters of the abstract a search result carries, for its snippet: the matched words
+# are highlighted in it. The whole abstract is on the paper's page; carrying it here would
+# double what the documents weigh.
+RESULT_ABSTRACT = 300
+
+
+def _doc(paper: Paper, tag_number: dict[str, int]) -> dict:
+    """A paper as search results show it."""
+    return {
+        "t": paper.title,
+        "s": paper.name_beside_title,
+        "u": paper.slug,
+        "g": [tag_number[name] for name in paper.tags if name in tag_number],
+        "c": 1 if paper.code_links else 0,
+        "a": excerpt(paper.abstract, RESULT_ABSTRACT),
+    }
+
+
+def search_files(catalog: Catalog, table: TermTable, code: str = "", shards: dict[str, bytes] | None = None) -> SearchFiles:
+    """The search files of a catalog; `table` holds its papers' terms in search order, and
+    `shards` its index shards when they are made already (`index_shards`).
+
+    A document chunk is named by a digest of what it is made from (`code`, a digest of the
+    program that writes it, the table's keys of its papers and the tags' numbering) rather
+    than of its bytes, so it is encoded only when the site lacks it, by the page workers.
+    Chunks of papers with no key are encoded here and named by their bytes."""
+    result = SearchFiles()
+
+    def add(stem: str, data: bytes, suffix: str = ".json") -> str:
+        """A file named by a digest of its bytes."""
+        path = _hashed("search/", stem, data, suffix)
+        result.files[path] = data
+        return path
+
+    papers = search_order(catalog.papers)
+    shard_files = shards if shards is not None else index_shards(table)[0]
+    shard_paths = {key: add(f"t/{key.encode('utf-8').hex()}", data, GZ_JSON) for key, data in shard_files.items()}
+    tag_number = {tag.name: number for number, tag in enumerate(catalog.tags)}
+    layout = json.dumps([code, DOCS_PER_CHUNK, list(tag_number)])
+    chunks = []
+    for start in range(0, len(papers), DOCS_PER_CHUNK):
+        part, keys = papers[start : start + DOCS_PER_CHUNK], table.keys[start : start + DOCS_PER_CHUNK]
+
+        def encode(part: list[Paper] = part) -> bytes:
+            return compact_json([_doc(paper, tag_number) for paper in part])
+
+        if all(keys):
+            digest = _digest("|".join([layout, *keys]).encode("utf-8"))
+
+            def compressed(encode: Callable[[], bytes] = encode) -> bytes:
+                return gzipped(encode())
+
+            result.files[f"search/d/{start // DOCS_PER_CHUNK}.{digest}{GZ_JSON}"] = compressed
+        else:
+            stored = gzipped(encode())
+            digest = _digest(stored)
+            result.files[f"search/d/{start // DOCS_PER_CHUNK}.{digest}{GZ_JSON}"] = stored
+        chunks.append(digest)  # a chunk is named by its digest only
+    # The chunks' names, in parts: the manifest lists only the parts, so it stays small as
+    # the catalog grows (12,500 chunk names were 60 KB of a first search's download at
+    # 100,000 papers), and a new dump changes the last part only.
+    directory = [add(f"p/{start // CHUNKS_PER_PART}", compact_json(chunks[start : start + CHUNKS_PER_PART])) for start in range(0, len(chunks), CHUNKS_PER_PART)]
+    refs_of_tag: list[list[int]] = [[] for _ in catalog.tags]
+    for ref, paper in enumerate(papers):  # refs in order: each tag's list comes sorted
+        for number in {tag_number[name] for name in paper.tags if name in tag_number}:
+            refs_of_tag[number].append(ref)
+    tag_refs = [add(f"g/{number}", compact_json(refs)) for number, refs in enumerate(refs_of_tag)]
+    code_refs = add("code", compact_json([ref for ref, paper in enumerate(papers) if paper.code_links]))
+    manifest = {
+        "count": len(papers),
+        "docsPerChunk": DOCS_PER_CHUNK,
+        "chunksPerPart": CHUNKS_PER_PART,
+        "shards": shard_paths,
+        # Chunk i is search/d/<i>.<digest>.json.gz, its digest item i % chunksPerPart of the
+        # part listed at i // chunksPerPart.
+        "docParts": directory,
+        "tags": [[tag.name, tag.slug, len(tag.papers), tag_refs[n]] for n, tag in enumerate(catalog.tags)],
+        "code": code_refs,
+    }
+    result.manifest_path = add("manifest", compact_json(manifest))
+    result.index_bytes = sum(len(data) for path, data in result.files.items() if path.startswith("search/t/") and isinstance(data, bytes))
+    return result
