@@ -36,7 +36,9 @@ lint: setup
 	$(BIN)/mypy
 	npx --no-install eslint
 
+# The Node.js unit tests of the browser's search code, then the suite.
 test: lint
+	node --test tests/js/
 	$(BIN)/python -m pytest
 	PAPERSHELF_PARALLEL=always $(BIN)/python -m pytest -q $(PARALLEL_TESTS)
 

@@ -458,6 +458,8 @@
     normalizeWord: normalizeWord,
     shardKey: shardKey,
     keysFor: keysFor,
+    plan: plan,
+    withinDistance: withinDistance,
     find: find,
     loadShard: loadShard,
     wholeIndex: wholeIndex,

@@ -187,48 +187,45 @@
     return (start > 0 ? "… " : "") + words.slice(start, end).join(" ") + (end < words.length ? " …" : "")
   }
 
-  /* A result as the site's lists show a paper (templates/_macros.html, paper_card), with
-     the words matched highlighted and the excerpt taken around the first of them. */
+  /* Where a paper's or a tag's page is, from the patterns the build wrote in the config. */
+  function pageUrl(pattern, slug) {
+    return pattern.replace("{slug}", encodeURIComponent(slug))
+  }
+
+  /* A result as the site's lists show a paper: the build's card template (templates/
+     _macros.html, result_card) filled in, with the words matched highlighted and the
+     excerpt taken around the first of them; the parts a paper lacks are removed. */
+  var cardTemplate = document.getElementById("result-card")
+
   function card(doc, result) {
-    var item = document.createElement("li")
-    var heading = document.createElement("h2")
-    var link = document.createElement("a")
-    link.href = config.base + "papers/" + doc.u + ".html"
+    var item = cardTemplate.content.firstElementChild.cloneNode(true)
+    function part(name) {
+      var element = item.querySelector('[data-part="' + name + '"]')
+      element.removeAttribute("data-part")
+      return element
+    }
+    var link = part("title")
+    link.href = pageUrl(config.paperUrl, doc.u)
     link.appendChild(highlighted(doc.t, result.terms))
-    heading.appendChild(link)
-    item.appendChild(heading)
-    var meta = document.createElement("p")
-    meta.className = "card-meta"
-    if (doc.s) {
-      var name = document.createElement("span")
-      name.className = "short-name"
-      name.textContent = doc.s
-      meta.appendChild(name)
-    }
-    if (doc.c) {
-      var code = document.createElement("span")
-      code.className = "badge badge-code"
-      code.textContent = "code"
-      meta.appendChild(code)
-    }
-    if (meta.childNodes.length) item.appendChild(meta)
-    if (doc.a) {
-      var excerpt = document.createElement("p")
-      excerpt.appendChild(highlighted(snippet(doc.a, result.terms), result.terms))
-      item.appendChild(excerpt)
-    }
-    if (doc.g.length) {
-      var tags = document.createElement("p")
-      tags.className = "tags"
-      doc.g.forEach(function (number) {
-        var tag = manifest.tags[number]
-        var a = document.createElement("a")
-        a.href = config.base + "tags/" + tag[1] + "/"
-        a.textContent = tag[0]
-        tags.appendChild(a)
-      })
-      item.appendChild(tags)
-    }
+    var meta = part("meta")
+    var name = part("name")
+    var code = part("code")
+    if (doc.s) name.textContent = doc.s
+    else name.remove()
+    if (!doc.c) code.remove()
+    if (!doc.s && !doc.c) meta.remove()
+    var excerpt = part("excerpt")
+    if (doc.a) excerpt.appendChild(highlighted(snippet(doc.a, result.terms), result.terms))
+    else excerpt.remove()
+    var tags = part("tags")
+    doc.g.forEach(function (number) {
+      var tag = manifest.tags[number]
+      var a = document.createElement("a")
+      a.href = pageUrl(config.tagUrl, tag[1])
+      a.textContent = tag[0]
+      tags.appendChild(a)
+    })
+    if (!doc.g.length) tags.remove()
     return item
   }
 

@@ -213,3 +213,32 @@ def test_first_search_cost(browser, site_origin: str) -> None:
     print(f"first search 'quantization': {len(fetched)} files, {raw} bytes raw, {compressed} bytes gzip")
     assert fetched and compressed < 150_000
     context.close()
+
+
+CARD_SHAPE = """li => ({
+    parts: Array.from(li.querySelectorAll("*")).filter(e => e.tagName !== "MARK")
+        .map(e => e.tagName + (e.className ? "." + e.className : "")),
+    links: Array.from(li.querySelectorAll("a")).map(a => [a.getAttribute("href"), a.textContent]),
+    name: (li.querySelector(".short-name") || {}).textContent || null,
+})"""
+
+
+def test_a_result_is_the_card_lists_show_with_the_same_links(page, site_origin: str) -> None:
+    """Results are filled into the card template the build emits, and link where the
+    config's URL patterns say, under the site's base path: the same parts, links and names
+    as the paper's card on its listing."""
+    page.goto(site_origin + "listings/")
+    for listing in page.locator("main a[href*='/listings/']").evaluate_all("els => els.map(e => e.href)"):
+        page.goto(listing)
+        cards = page.locator("main .cards > li").filter(has=page.locator(".badge-code")).filter(has=page.locator(".tags a"))
+        cards = cards.filter(has_not=page.locator(".badge", has_text="seen before"))
+        if cards.count():
+            break
+    listed = cards.first.evaluate(CARD_SHAPE)
+    title = cards.first.locator("h2 a").inner_text()
+    page.goto(site_origin + "search/")
+    page.locator("#search-input").fill(title)
+    settle(page, title)
+    found = page.locator("#search-results > li").first.evaluate(CARD_SHAPE)
+    assert found == listed and listed["links"][0][0].startswith("/papershelf/papers/")
+    assert page.locator("#search-results [data-part]").count() == 0 and page.problems == []

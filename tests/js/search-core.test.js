@@ -1,0 +1,88 @@
+/* Unit tests of static/search-core.js's query side, run by `make test` (`node --test`):
+ * how a typed query becomes words, shard keys and the index terms each word stands for,
+ * and the edit distance that tolerates typos. The whole search is tested against the
+ * built index elsewhere (tests/js/search_check.js); these pin each piece down alone. */
+"use strict"
+
+const test = require("node:test")
+const assert = require("node:assert/strict")
+const core = require("../../static/search-core.js")
+
+test("edit distance: within the limit, over it, and stopped early", () => {
+  assert.equal(core.withinDistance("quantiz", "quantiz", 0), true)
+  assert.equal(core.withinDistance("abc", "abd", 1), true)
+  assert.equal(core.withinDistance("abc", "abd", 0), false)
+  assert.equal(core.withinDistance("kitten", "sitting", 3), true)
+  assert.equal(core.withinDistance("kitten", "sitting", 2), false)
+  assert.equal(core.withinDistance("transform", "trnasform", 2), true) // a swap is two edits
+  assert.equal(core.withinDistance("transform", "trnasform", 1), false)
+  assert.equal(core.withinDistance("a", "abcd", 2), false) // lengths alone rule it out
+  assert.equal(core.withinDistance("", "ab", 2), true)
+  assert.equal(core.withinDistance("naïve", "naive", 1), true) // characters, not UTF-16 units
+  assert.equal(core.withinDistance("𝔸b", "𝔹b", 1), true)
+})
+
+test("a word is folded and trimmed as the index's words are", () => {
+  assert.equal(core.normalizeWord("Café!"), "Cafe")
+  assert.equal(core.normalizeWord("(BERT),"), "BERT")
+  assert.equal(core.normalizeWord("Q-VLM"), "Q-VLM")
+  assert.equal(core.normalizeWord("—"), "")
+})
+
+test("a query's words are lower-cased, stemmed and given once each", () => {
+  assert.deepEqual(core.analyze("Transformers, transformers and (Transformer)"), [
+    { word: "transformers", term: "transform" },
+    { word: "and", term: "and" },
+    { word: "transformer", term: "transform" },
+  ])
+  assert.deepEqual(core.analyze("O(n*d)"), [{ word: "o(n\u2217d", term: "o(n\u2217d" }]) // a star is a character
+  assert.deepEqual(core.analyze("  … "), [])
+})
+
+test("a term lives in the shard of the longest key that starts it", () => {
+  const keys = { tr: 1, tra: 1, tran: 1, q: 1 }
+  assert.equal(core.shardKey("transform", keys), "tran")
+  assert.equal(core.shardKey("trust", keys), "tr")
+  assert.equal(core.shardKey("qvlm", keys), "q")
+  assert.equal(core.shardKey("zebra", keys), null)
+  assert.deepEqual(core.keysFor("Transformers trust zebras", keys), ["tr", "tran"])
+})
+
+/* plan(), its objects made plain (search-core keys them in prototype-less objects). */
+function planned(query, terms, keys) {
+  return JSON.parse(JSON.stringify(core.plan(query, terms, keys)))
+}
+
+/* A shard's terms, for plan(): every term of the vocabulary under its key. */
+function vocabulary(terms, keys) {
+  return (key) => terms.filter((term) => core.shardKey(term, keys) === key)
+}
+
+test("a word stands for its stem, its completions and, if long, terms an edit or two away", () => {
+  const keys = { tr: 1 }
+  const terms = vocabulary(["transform", "transformx", "transformerxl", "transit", "trout"], keys)
+  assert.deepEqual(planned("transformer", terms, keys), [
+    { tr: [["transform", 10], ["transformerxl", 2], ["transformx", 1]] },
+  ])
+  // Nothing typed exactly: the typos' neighbours alone (9 letters or more: two edits).
+  assert.deepEqual(planned("trnasform", terms, keys), [{ tr: [["transform", 1]] }])
+})
+
+test("short words get no typo neighbours; a word that is a whole term counts as exact and as typed", () => {
+  const keys = { mo: 1 }
+  const terms = vocabulary(["moe", "mob", "moer"], keys)
+  assert.deepEqual(planned("MoE", terms, keys), [{ mo: [["moe", 12], ["moer", 2]] }])
+  // Five to eight letters: one edit.
+  const long = vocabulary(["model", "modal", "modals", "mod"], keys)
+  assert.deepEqual(planned("modek", long, keys), [{ mo: [["model", 1]] }]) // not "modal", two edits away
+})
+
+test("completions are the shortest 40, and a query keeps its first 12 words", () => {
+  const keys = { ab: 1 }
+  const many = Array.from({ length: 60 }, (_, i) => "ab" + "c".repeat(i))
+  const completions = planned("ab", vocabulary(many, keys), keys)[0].ab
+  assert.equal(completions.length, 40)
+  assert.deepEqual(completions.map((pair) => pair[0]).sort((a, b) => a.length - b.length).slice(-1), ["ab" + "c".repeat(39)])
+  const words = "ab ".repeat(3) + "one two three four five six seven eight nine ten eleven twelve thirteen"
+  assert.equal(core.plan(words, () => [], {}).length, 12)
+})
