@@ -104,10 +104,10 @@
   }
 
   /*
-   * The index terms one typed word stands for, with their boosts, grouped by shard key:
-   * the exact stem; terms that start with the word as typed (prefix search while typing);
-   * and for longer words, terms within one or two edits of the stem (typos). Expansions stay
-   * within one shard each, so every word costs at most two shard downloads.
+   * The index terms one typed word stands for, grouped by shard key, each as [term, boost,
+   * exact]: the exact stem (exact 1); terms that start with the word as typed (prefix search
+   * while typing); and for longer words, terms within one or two edits of the stem (typos).
+   * Expansions stay within one shard each, so every word costs at most two shard downloads.
    */
   function expansions(entry, terms, keys) {
     var boosts = Object.create(null)
@@ -140,7 +140,7 @@
       .sort()
       .forEach(function (term) {
         var key = shardKey(term, keys)
-        ;(byKey[key] = byKey[key] || []).push([term, boosts[term]])
+        ;(byKey[key] = byKey[key] || []).push([term, boosts[term], term === entry.term ? 1 : 0])
       })
     return byKey
   }
@@ -159,7 +159,7 @@
     return Object.keys(needed).sort()
   }
 
-  /* A query's words, each as the index terms it stands for: [{key: [[term, boost], …]}]. */
+  /* A query's words, each as the index terms it stands for: [{key: [[term, boost, exact], …]}]. */
   function plan(query, terms, keys) {
     return analyze(query)
       .slice(0, MAX_WORDS)
@@ -168,15 +168,32 @@
       })
   }
 
+  /* The exact stem of a planned word, or null when the catalog lacks it. */
+  function exactTerm(groups) {
+    var keys = Object.keys(groups)
+    for (var k = 0; k < keys.length; k++) {
+      for (var i = 0; i < groups[keys[k]].length; i++) if (groups[keys[k]][i][2]) return groups[keys[k]][i][0]
+    }
+    return null
+  }
+
+  /* Results in the order shown: first by how many of the query's words they hold exactly
+   * (as typed, or the same stem), then by score: a paper with the word typed comes before
+   * papers that have only a word an edit away or one that starts with it. */
+  function better(a, b) {
+    return b.exact - a.exact || b.score - a.score || a.ref - b.ref
+  }
+
   /*
    * Score planned words with lunr.js: one lunr query per word and shard key, on
    * `indexFor(key)`, a lunr.Index holding at least the postings of every document that can
-   * be a result. A result must match every word; its score is the sum. Best first.
+   * be a result. A result must match every word; its score is the sum. Best first (`better`).
    */
   function rank(words, indexFor) {
     var combined = null
     for (var w = 0; w < words.length; w++) {
       var groups = words[w]
+      var exact = exactTerm(groups)
       var found = new Map()
       Object.keys(groups).forEach(function (key) {
         var results = indexFor(key).query(function (q) {
@@ -189,6 +206,7 @@
           var hit = found.get(result.ref)
           if (hit === undefined) found.set(result.ref, (hit = new Result(Number(result.ref))))
           hit.score += result.score
+          if (exact !== null && Object.prototype.hasOwnProperty.call(result.matchData.metadata, exact)) hit.exact = 1
           hit.matches.push(result.matchData)
         }
       })
@@ -200,6 +218,7 @@
           var other = found.get(ref)
           if (other !== undefined) {
             hit.score += other.score
+            hit.exact += other.exact
             hit.matches = hit.matches.concat(other.matches)
             next.set(ref, hit)
           }
@@ -207,9 +226,7 @@
         combined = next
       }
     }
-    return Array.from((combined || new Map()).values()).sort(function (a, b) {
-      return b.score - a.score || a.ref - b.ref
-    })
+    return Array.from((combined || new Map()).values()).sort(better)
   }
 
   /*
@@ -219,6 +236,7 @@
   function Result(ref) {
     this.ref = ref
     this.score = 0
+    this.exact = 0 // words of the query it holds exactly
     this.matches = []
   }
   Object.defineProperty(Result.prototype, "terms", {
@@ -337,6 +355,8 @@
     )
     var estimate = new Float64Array(source.count)
     var matched = new Uint8Array(source.count) // words matched so far
+    var exact = new Uint8Array(source.count) // words held exactly (see `better`)
+    var countedExact = new Uint8Array(source.count) // the last word counted in `exact`, plus 1
     words.forEach(function (groups, w) {
       Object.keys(groups).forEach(function (key) {
         var shard = source.shard(key)
@@ -352,6 +372,10 @@
               var ref = part.refs[i]
               if (matched[ref] < w) continue // missed an earlier word: not a result
               matched[ref] = w + 1
+              if (pair[2] && countedExact[ref] !== w + 1) {
+                countedExact[ref] = w + 1 // a ref is in a term's postings once per field
+                exact[ref]++
+              }
               estimate[ref] += scale * part.weights[i]
             }
           })
@@ -362,17 +386,18 @@
     for (var ref = 0; ref < source.count; ref++) {
       if (words.length && matched[ref] === words.length && (!accept || accept(ref))) refs.push(ref)
     }
-    return new Found(words, source, Int32Array.from(refs), estimate)
+    return new Found(words, source, Int32Array.from(refs), estimate, exact)
   }
 
   var EPSILON = 1e-9 // relative; rounding differences are below 1e-12
 
-  function Found(words, source, refs, estimate) {
+  function Found(words, source, refs, estimate, exact) {
     this.words = words
     this.source = source
     this.refs = refs // every result, by ref
     this.count = refs.length
     this.estimate = estimate
+    this.exact = exact // by ref: words held exactly, the first key of the order (`better`)
     this.best = [] // the best results so far, exactly as the whole index ranks them
     this.scored = 0 // documents lunr.js scored for them
     var termsByKey = (this.termsByKey = Object.create(null)) // the query's terms in each shard
@@ -387,31 +412,42 @@
   }
 
   /* The `count` best results, best first: the same results, scores and order as the
-   * whole index gives. */
+   * whole index gives. Results are ordered by words held exactly, then by score: the best
+   * `count` are every result of the tiers above a boundary tier, then the best of that
+   * tier, which the estimates pick as they would among all results. */
   Found.prototype.top = function (count) {
     count = Math.min(count, this.count)
     if (this.best.length < count) {
       var estimate = this.estimate
-      var estimates = new Float64Array(this.count)
-      for (var i = 0; i < this.count; i++) estimates[i] = estimate[this.refs[i]]
+      var exact = this.exact
+      var perTier = new Int32Array(this.words.length + 1)
+      for (var r = 0; r < this.count; r++) perTier[exact[this.refs[r]]]++
+      var tier = this.words.length
+      var above = 0 // results in tiers above `tier`
+      while (above + perTier[tier] < count) above += perTier[tier--]
+      var estimates = new Float64Array(perTier[tier])
+      var n = 0
+      for (var i = 0; i < this.count; i++) if (exact[this.refs[i]] === tier) estimates[n++] = estimate[this.refs[i]]
       estimates.sort()
-      // At least `count` documents score at least `kth` - margin/2, so every one of the best
-      // `count` estimates at least `kth` - margin.
-      var kth = estimates[this.count - count]
-      var ranked = this.rank(kth - 2 * EPSILON * (1 + Math.abs(kth)))
-      this.best = ranked.length < count ? this.rank(-Infinity) : ranked.slice(0, count)
+      // At least `count - above` documents of the tier score at least `kth` - margin/2, so
+      // every one of its best that many estimates at least `kth` - margin.
+      var kth = estimates[estimates.length - (count - above)]
+      var ranked = this.rank(tier, kth - 2 * EPSILON * (1 + Math.abs(kth)))
+      this.best = ranked.length < count ? this.rank(0, -Infinity) : ranked.slice(0, count)
     }
     return this.best.slice(0, count)
   }
 
-  /* Every result whose estimate is at least `floor`, scored by lunr.js, best first; all
-   * results if an estimate turns out further from lunr's score than the margin allows. */
-  Found.prototype.rank = function (floor) {
+  /* Every result of a tier above `tier`, and of `tier` those whose estimate is at least
+   * `floor`, scored by lunr.js, best first; all results if an estimate turns out further
+   * from lunr's score than the margin allows. */
+  Found.prototype.rank = function (tier, floor) {
     var wanted = new Uint8Array(this.source.count)
     var estimate = this.estimate
+    var exact = this.exact
     var scored = 0
     this.refs.forEach(function (ref) {
-      if (estimate[ref] >= floor) {
+      if (exact[ref] > tier || (exact[ref] === tier && estimate[ref] >= floor)) {
         wanted[ref] = 1
         scored++
       }
@@ -426,7 +462,7 @@
     var close = ranked.every(function (result) {
       return Math.abs(result.score - estimate[result.ref]) <= EPSILON * (1 + Math.abs(result.score))
     })
-    return close || floor === -Infinity ? ranked : this.rank(-Infinity)
+    return close || floor === -Infinity ? ranked : this.rank(0, -Infinity)
   }
 
   /*

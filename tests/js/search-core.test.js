@@ -62,19 +62,19 @@ test("a word stands for its stem, its completions and, if long, terms an edit or
   const keys = { tr: 1 }
   const terms = vocabulary(["transform", "transformx", "transformerxl", "transit", "trout"], keys)
   assert.deepEqual(planned("transformer", terms, keys), [
-    { tr: [["transform", 10], ["transformerxl", 2], ["transformx", 1]] },
+    { tr: [["transform", 10, 1], ["transformerxl", 2, 0], ["transformx", 1, 0]] },
   ])
   // Nothing typed exactly: the typos' neighbours alone (9 letters or more: two edits).
-  assert.deepEqual(planned("trnasform", terms, keys), [{ tr: [["transform", 1]] }])
+  assert.deepEqual(planned("trnasform", terms, keys), [{ tr: [["transform", 1, 0]] }])
 })
 
 test("short words get no typo neighbours; a word that is a whole term counts as exact and as typed", () => {
   const keys = { mo: 1 }
   const terms = vocabulary(["moe", "mob", "moer"], keys)
-  assert.deepEqual(planned("MoE", terms, keys), [{ mo: [["moe", 12], ["moer", 2]] }])
+  assert.deepEqual(planned("MoE", terms, keys), [{ mo: [["moe", 12, 1], ["moer", 2, 0]] }])
   // Five to eight letters: one edit.
   const long = vocabulary(["model", "modal", "modals", "mod"], keys)
-  assert.deepEqual(planned("modek", long, keys), [{ mo: [["model", 1]] }]) // not "modal", two edits away
+  assert.deepEqual(planned("modek", long, keys), [{ mo: [["model", 1, 0]] }]) // not "modal", two edits away
 })
 
 test("completions are the shortest 40, and a query keeps its first 12 words", () => {
@@ -85,4 +85,39 @@ test("completions are the shortest 40, and a query keeps its first 12 words", ()
   assert.deepEqual(completions.map((pair) => pair[0]).sort((a, b) => a.length - b.length).slice(-1), ["ab" + "c".repeat(39)])
   const words = "ab ".repeat(3) + "one two three four five six seven eight nine ten eleven twelve thirteen"
   assert.equal(core.plan(words, () => [], {}).length, 12)
+})
+
+/* A whole index as the build serializes one, from documents of pre-analysed words. */
+function indexOf(documents) {
+  const lunr = require("lunr")
+  const index = lunr(function () {
+    this.pipeline.reset()
+    this.searchPipeline.reset()
+    this.ref("ref")
+    this.field("title", { boost: 10 })
+    this.field("abstract")
+    documents.forEach((doc, ref) => this.add({ ref: String(ref), ...doc }))
+  })
+  return JSON.parse(JSON.stringify(index))
+}
+
+test("a paper with the word typed comes before papers with only a word an edit away or a completion", () => {
+  const search = core.wholeIndex(
+    indexOf([
+      { title: "transport networks", abstract: "a transport model" }, // transport: two edits from transform
+      { title: "optimal transfer", abstract: "we transform" }, // the stem, in the abstract only
+      { title: "transformersxl", abstract: "long memory" }, // a completion of what was typed
+    ]),
+    { tr: 1, we: 1, op: 1, a: 1, lo: 1, me: 1, ne: 1, mo: 1 }
+  )
+  const ranked = search("transformers")
+  assert.deepEqual(
+    ranked.map((r) => [r.ref, r.exact]),
+    [
+      [1, 1],
+      [2, 0],
+      [0, 0],
+    ]
+  )
+  assert.ok(ranked[1].score > ranked[0].score) // the title's completion would have won on score
 })
