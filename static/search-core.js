@@ -81,12 +81,15 @@
     return null
   }
 
-  /* Edit distance, stopping early once it exceeds `limit`. */
-  function withinDistance(a, b, limit) {
+  /* Edit distance, a swap of neighbours counting as one edit (`rtansformer`), or
+   * `limit` + 1 as soon as it must exceed `limit`. */
+  function distance(a, b, limit) {
     a = chars(a)
     b = chars(b)
-    if (Math.abs(a.length - b.length) > limit) return false
+    if (Math.abs(a.length - b.length) > limit) return limit + 1
+    var before = null // the row before `previous`, for swaps
     var previous = []
+    var previousMin = 0
     for (var j = 0; j <= b.length; j++) previous.push(j)
     for (var i = 1; i <= a.length; i++) {
       var current = [i]
@@ -94,13 +97,27 @@
       for (var k = 1; k <= b.length; k++) {
         var cost = a[i - 1] === b[k - 1] ? 0 : 1
         var value = Math.min(previous[k] + 1, current[k - 1] + 1, previous[k - 1] + cost)
+        if (before && k > 1 && a[i - 1] === b[k - 2] && a[i - 2] === b[k - 1]) value = Math.min(value, before[k - 2] + 1)
         current.push(value)
         if (value < rowMin) rowMin = value
       }
-      if (rowMin > limit) return false
+      // A cell is reached from this row or, by a swap, the one before: past the limit in
+      // both, the distance is too.
+      if (rowMin > limit && previousMin > limit) return limit + 1
+      before = previous
       previous = current
+      previousMin = rowMin
     }
-    return previous[b.length] <= limit
+    return Math.min(previous[b.length], limit + 1)
+  }
+
+  function withinDistance(a, b, limit) {
+    return distance(a, b, limit) <= limit
+  }
+
+  /* The edits a word of this many characters may hold: none below five, two from nine. */
+  function typoLimit(length) {
+    return length >= 9 ? 2 : length >= 5 ? 1 : 0
   }
 
   /*
@@ -117,9 +134,8 @@
     var termKey = shardKey(entry.term, keys)
     var list = terms(termKey)
     if (list.indexOf(entry.term) !== -1) add(entry.term, BOOST_EXACT)
-    var length = chars(entry.term).length
-    if (length >= 5) {
-      var limit = length >= 9 ? 2 : 1
+    var limit = typoLimit(chars(entry.term).length)
+    if (limit) {
       list.forEach(function (term) {
         if (term !== entry.term && withinDistance(entry.term, term, limit)) add(term, BOOST_FUZZY)
       })
@@ -166,6 +182,138 @@
       .map(function (entry) {
         return expansions(entry, terms, keys)
       })
+  }
+
+  /* A source's terms of one shard (none for a shard it lacks or has not loaded). */
+  function shardTerms(source) {
+    return function (key) {
+      var shard = key === null ? null : source.shard(key)
+      return shard ? shard.terms : []
+    }
+  }
+
+  /* The words of a query (by position among its first MAX_WORDS) that match nothing in
+   * their shards, not even an edit away, and are long enough to correct. */
+  function unmatchedWords(query, source) {
+    var planned = plan(query, shardTerms(source), source.keys)
+    var found = []
+    analyze(query)
+      .slice(0, MAX_WORDS)
+      .forEach(function (entry, i) {
+        if (!Object.keys(planned[i]).length && typoLimit(chars(entry.term).length)) found.push(i)
+      })
+    return found
+  }
+
+  /* A stem drops at most this many characters of its word (`quantization` → `quantiz`). */
+  var MAX_SUFFIX = 5
+
+  /* The term lengths a correction of a word may have: about its stem's length, or shorter,
+   * when the typo is in the part its stem would drop. */
+  function lengthRange(entry) {
+    var word = chars(entry.word).length
+    var limit = typoLimit(chars(entry.term).length)
+    return [Math.max(1, Math.min(chars(entry.term).length, word - MAX_SUFFIX) - limit), Math.max(word, chars(entry.term).length) + limit]
+  }
+
+  /* The term lengths a correction of the query's word at `position` may have. */
+  function correctionLengths(query, position) {
+    var range = lengthRange(analyze(query)[position])
+    var lengths = []
+    for (var length = range[0]; length <= range[1]; length++) lengths.push(length)
+    return lengths
+  }
+
+  /* The edits between a typed word and a term: between its stem and the term, or between
+   * the term and the start of the word, the rest being what a stem drops (`quantizaton`
+   * is `quantiz` and a typo in `ation`). */
+  function editsTo(entry, term, limit) {
+    var edits = distance(entry.term, term, limit)
+    var word = chars(entry.word)
+    var length = chars(term).length
+    for (var cut = Math.max(1, length - limit); cut <= Math.min(word.length, length + limit) && edits > 0; cut++) {
+      if (word.length - cut <= MAX_SUFFIX) edits = Math.min(edits, distance(word.slice(0, cut).join(""), term, limit))
+    }
+    return edits
+  }
+
+  /* The catalog's term closest to a typed word (an entry of `analyze`): fewest edits
+   * (within the word's limit), then the longest, then the most used, then the first in
+   * order; null when none is close enough. `termsOfLength(n)` gives the terms of n
+   * characters as [[term, uses], …] (the manifest's termsByLength). */
+  function closestTerm(entry, termsOfLength) {
+    var limit = typoLimit(chars(entry.term).length)
+    var range = lengthRange(entry)
+    var best = null
+    if (!limit) return null
+    for (var n = range[0]; n <= range[1]; n++) {
+      ;(termsOfLength(n) || []).forEach(function (pair) {
+        var edits = editsTo(entry, pair[0], limit)
+        if (edits > limit) return
+        var candidate = { term: pair[0], length: n, uses: pair[1], edits: edits }
+        if (best === null || closer(candidate, best) < 0) best = candidate
+      })
+    }
+    return best && best.term
+  }
+
+  function closer(a, b) {
+    return a.edits - b.edits || b.length - a.length || b.uses - a.uses || (a.term < b.term ? -1 : 1)
+  }
+
+  /* The typed word respelled with another stem: the stem's ending swapped for the new
+   * stem's (`rtansformer`, stem `rtansform`, becomes `transformer`); the term itself
+   * when that spelling would not stem to it. */
+  function respelled(entry, term) {
+    var word = chars(entry.word)
+    var stemmed = chars(entry.term)
+    var same = 0
+    while (same < word.length && same < stemmed.length && word[same] === stemmed[same]) same++
+    var spelled = chars(term).slice(0, Math.max(0, chars(term).length - (stemmed.length - same))).join("") + word.slice(same).join("")
+    return literalStars(stem(spelled)) === term ? spelled : term
+  }
+
+  /* The query with each word that matches nothing respelled as the closest term of the
+   * catalog; null when no such word could be corrected. Run once the words' shards and
+   * their correction lengths (`correctionLengths`) are loaded. */
+  function corrected(query, source, termsOfLength) {
+    var missing = unmatchedWords(query, source)
+    var changed = 0
+    var words = analyze(query)
+      .slice(0, MAX_WORDS)
+      .map(function (entry, i) {
+        if (missing.indexOf(i) === -1) return entry.word
+        var term = closestTerm(entry, termsOfLength)
+        if (term === null) return entry.word
+        changed++
+        return respelled(entry, term)
+      })
+    return changed ? words.join(" ") : null
+  }
+
+  /* For a query of several words with no result: the query less the one word whose
+   * removal leaves the most results, or null. Its shards are loaded already. */
+  function fewerWords(query, source, accept) {
+    var words = analyze(query).slice(0, MAX_WORDS)
+    var best = null
+    var most = 0
+    if (words.length < 2) return null
+    words.forEach(function (_, i) {
+      var fewer = words
+        .filter(function (_, j) {
+          return j !== i
+        })
+        .map(function (entry) {
+          return entry.word
+        })
+        .join(" ")
+      var count = find(fewer, source, accept).count
+      if (count > most) {
+        best = fewer
+        most = count
+      }
+    })
+    return best
   }
 
   /* The exact stem of a planned word, or null when the catalog lacks it. */
@@ -345,14 +493,7 @@
    * Only the documents whose estimate can reach the page asked for are scored by lunr.js.
    */
   function find(query, source, accept) {
-    var words = plan(
-      query,
-      function (key) {
-        var shard = key === null ? null : source.shard(key)
-        return shard ? shard.terms : []
-      },
-      source.keys
-    )
+    var words = plan(query, shardTerms(source), source.keys)
     var estimate = new Float64Array(source.count)
     var matched = new Uint8Array(source.count) // words matched so far
     var exact = new Uint8Array(source.count) // words held exactly (see `better`)
@@ -496,6 +637,12 @@
     keysFor: keysFor,
     plan: plan,
     withinDistance: withinDistance,
+    distance: distance,
+    unmatchedWords: unmatchedWords,
+    correctionLengths: correctionLengths,
+    closestTerm: closestTerm,
+    corrected: corrected,
+    fewerWords: fewerWords,
     find: find,
     loadShard: loadShard,
     wholeIndex: wholeIndex,

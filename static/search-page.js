@@ -21,6 +21,7 @@
 
   var manifest = null
   var shards = Object.create(null) // key -> loaded shard
+  var termLists = Object.create(null) // length -> the catalog's terms of that length, loaded
   var files = Object.create(null) // url -> promise of parsed JSON
   var current = { found: null, shown: 0 }
   var generation = 0
@@ -80,6 +81,35 @@
         })
       })
     )
+  }
+
+  /* The query respelled where a word matches nothing (search-core's `corrected`), with
+     the shards it needs loaded; null when no word was respelled. */
+  function respell(query) {
+    var missing = core.unmatchedWords(query, source())
+    var lengths = Object.create(null)
+    missing.forEach(function (position) {
+      core.correctionLengths(query, position).forEach(function (length) {
+        if (manifest.termsByLength[length] && !termLists[length]) lengths[length] = manifest.termsByLength[length]
+      })
+    })
+    if (!missing.length) return Promise.resolve(null)
+    return Promise.all(
+      Object.keys(lengths).map(function (length) {
+        return fetchJSON(lengths[length]).then(function (terms) {
+          termLists[length] = terms
+        })
+      })
+    ).then(function () {
+      var respelled = core.corrected(query, source(), function (length) {
+        return termLists[length] || []
+      })
+      return respelled
+        ? loadShards(respelled).then(function () {
+            return respelled
+          })
+        : null
+    })
   }
 
   /* A document chunk: its name is in a part of the document directory. */
@@ -246,12 +276,14 @@
     })
   }
 
-  /* "1–10 of 22 results", or of a tag's papers when browsing. */
+  /* "1–10 of 22 results", or of a tag's papers when browsing; for a respelled query, what
+     was searched instead. */
   function showCount() {
     var found = current.found
     var what = current.browsing ? (found.count === 1 ? " paper" : " papers") : found.count === 1 ? " result" : " results"
     var range = found.count > current.shown ? "1–" + current.shown + " of " : ""
-    setStatus(range + found.count + what + (current.browsing ? ", newest first" : ""))
+    var respelled = current.respelled ? " for “" + current.respelled + "”" : ""
+    setStatus(range + found.count + what + respelled + (current.browsing ? ", newest first" : ""), current.respelled ? "Nothing matches “" + current.query + "”." : "")
   }
 
   /* What the page showed, kept in the history entry so that back restores it. */
@@ -266,12 +298,27 @@
     })
   }
 
-  function setStatus(text, hint) {
+  /* The status line; `hint` is text, or a query to offer ("Did you mean …?"). */
+  function setStatus(text, hint, offered) {
     status.textContent = text
-    if (hint) {
+    if (hint || offered) {
       var small = document.createElement("span")
       small.className = "hint"
-      small.textContent = " " + hint
+      small.textContent = " " + (hint || "Did you mean ")
+      if (offered) {
+        var link = document.createElement("a")
+        link.href = "?" + new URLSearchParams({ q: offered }).toString()
+        link.textContent = offered
+        link.addEventListener("click", function (event) {
+          event.preventDefault()
+          input.value = offered
+          remember(true)
+          run()
+        })
+        small.appendChild(document.createTextNode("“"))
+        small.appendChild(link)
+        small.appendChild(document.createTextNode("”?"))
+      }
       status.appendChild(small)
     }
   }
@@ -300,19 +347,27 @@
         return Promise.all([query ? loadShards(query) : null, loadFilter()])
       })
       .then(function (loaded) {
+        return Promise.all([loaded[1], query ? respell(query) : null])
+      })
+      .then(function (loaded) {
         if (run !== generation) return
-        var filter = loaded[1]
-        var found = query ? core.find(query, source(), filter && filter.accept) : browsing(filter.refs)
-        current = { found: found, shown: 0, browsing: !query }
+        var filter = loaded[0]
+        var respelled = loaded[1]
+        var accept = filter && filter.accept
+        var found = query ? core.find(respelled || query, source(), accept) : browsing(filter.refs)
+        current = { found: found, shown: 0, browsing: !query, query: query, respelled: respelled }
         list.textContent = ""
         if (!found.count) {
           more.hidden = true
-          setStatus(
-            "No results for “" + query + "”.",
-            filtered
-              ? "Try removing the filters, or fewer or shorter words."
-              : "Try fewer or shorter words, check the spelling, or browse the tags."
-          )
+          var fewer = core.fewerWords(respelled || query, source(), accept)
+          if (fewer) setStatus("No paper has all of “" + query + "”.", "", fewer)
+          else
+            setStatus(
+              "No results for “" + query + "”.",
+              filtered
+                ? "Try removing the filters, or fewer or shorter words."
+                : "Try fewer or shorter words, check the spelling, or browse the tags."
+            )
           settled(query)
           return
         }

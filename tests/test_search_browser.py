@@ -242,3 +242,25 @@ def test_a_result_is_the_card_lists_show_with_the_same_links(page, site_origin: 
     found = page.locator("#search-results > li").first.evaluate(CARD_SHAPE)
     assert found == listed and listed["links"][0][0].startswith("/papershelf/papers/")
     assert page.locator("#search-results [data-part]").count() == 0 and page.problems == []
+
+
+def test_a_misspelt_word_is_respelled_and_a_query_with_no_result_offers_fewer_words(page, site_origin: str) -> None:
+    """A typo in a word's first letters puts it in another shard than the one meant; a typo
+    in what the stem drops changes the stem: both are respelled with the catalog's closest
+    term, and the status says what was searched. Two words no paper holds together offer
+    the query less one of them, and following the offer searches it."""
+    page.goto(site_origin + "search/?q=rtansformer%20quantization")
+    status = settle(page, "rtansformer quantization")
+    assert count(status) >= 5 and "for “transformer quantization”" in status and "Nothing matches “rtansformer quantization”" in status
+    page.goto(site_origin + "search/?q=quantizaton")
+    assert count(settle(page, "quantizaton")) >= 10
+    page.goto(site_origin + "search/?q=nach0%20swin")
+    status = settle(page, "nach0 swin")
+    assert status.startswith("No paper has all of “nach0 swin”.") and "Did you mean" in status
+    offered = page.locator("#search-status a")
+    query = offered.inner_text()
+    assert query in ("nach0", "swin")
+    offered.click()
+    assert count(settle(page, query)) >= 1 and page.locator("#search-input").input_value() == query
+    page.wait_for_url(re.compile(r".*q=" + query + ".*"))
+    assert page.problems == []

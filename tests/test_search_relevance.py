@@ -19,8 +19,8 @@ from tests.test_search import node
 ROOT = Path(__file__).resolve().parent.parent
 SET = Path(__file__).resolve().parent / "search_relevance.yaml"
 REPORT = ROOT / "test-output" / "search-relevance.json"
-MRR_AT_LEAST = 0.88
-TOPIC_TOP3_AT_LEAST = 0.70
+MRR_AT_LEAST = 0.94
+TOPIC_TOP3_AT_LEAST = 0.85
 
 
 def relevance(built_site: Path, tmp_path: Path) -> dict:

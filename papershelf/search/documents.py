@@ -20,6 +20,7 @@ from papershelf.markup import excerpt
 from papershelf.paper import Paper
 from papershelf.search.postings import compact_json
 from papershelf.search.shards import index_shards
+from papershelf.search.vocabulary import terms_by_length
 
 GZ_JSON = ".json" + SUFFIX
 DOCS_PER_CHUNK = 8
@@ -129,6 +130,8 @@ def search_files(catalog: Catalog, table: TermTable, code: str = "", shards: dic
         "docParts": directory,
         "tags": [[tag.name, tag.slug, len(tag.papers), tag_refs[n]] for n, tag in enumerate(catalog.tags)],
         "code": code_refs,
+        # Terms of each length, for typo corrections: fetched only for a word that matches nothing.
+        "termsByLength": {str(length): add(f"v/{length}", data, GZ_JSON) for length, data in terms_by_length(table).items()},
     }
     result.manifest_path = add("manifest", compact_json(manifest))
     result.index_bytes = sum(len(data) for path, data in result.files.items() if path.startswith("search/t/") and isinstance(data, bytes))

@@ -8,14 +8,18 @@ const test = require("node:test")
 const assert = require("node:assert/strict")
 const core = require("../../static/search-core.js")
 
-test("edit distance: within the limit, over it, and stopped early", () => {
+test("edit distance: within the limit, over it, a swap of neighbours one edit, and stopped early", () => {
   assert.equal(core.withinDistance("quantiz", "quantiz", 0), true)
   assert.equal(core.withinDistance("abc", "abd", 1), true)
   assert.equal(core.withinDistance("abc", "abd", 0), false)
   assert.equal(core.withinDistance("kitten", "sitting", 3), true)
   assert.equal(core.withinDistance("kitten", "sitting", 2), false)
-  assert.equal(core.withinDistance("transform", "trnasform", 2), true) // a swap is two edits
-  assert.equal(core.withinDistance("transform", "trnasform", 1), false)
+  assert.equal(core.withinDistance("transform", "trnasform", 1), true) // a swap is one edit
+  assert.equal(core.withinDistance("transform", "trnasform", 0), false)
+  assert.equal(core.distance("ab", "ba", 2), 1)
+  assert.equal(core.distance("abcd", "badc", 2), 2)
+  assert.equal(core.distance("abcd", "dcba", 2), 3) // past the limit: limit + 1
+  assert.equal(core.distance("rtansformer", "transformer", 2), 1)
   assert.equal(core.withinDistance("a", "abcd", 2), false) // lengths alone rule it out
   assert.equal(core.withinDistance("", "ab", 2), true)
   assert.equal(core.withinDistance("naïve", "naive", 1), true) // characters, not UTF-16 units
@@ -65,7 +69,7 @@ test("a word stands for its stem, its completions and, if long, terms an edit or
     { tr: [["transform", 10, 1], ["transformerxl", 2, 0], ["transformx", 1, 0]] },
   ])
   // Nothing typed exactly: the typos' neighbours alone (9 letters or more: two edits).
-  assert.deepEqual(planned("trnasform", terms, keys), [{ tr: [["transform", 1, 0]] }])
+  assert.deepEqual(planned("trnasform", terms, keys), [{ tr: [["transform", 1, 0], ["transformx", 1, 0]] }])
 })
 
 test("short words get no typo neighbours; a word that is a whole term counts as exact and as typed", () => {
@@ -120,4 +124,30 @@ test("a paper with the word typed comes before papers with only a word an edit a
     ]
   )
   assert.ok(ranked[1].score > ranked[0].score) // the title's completion would have won on score
+})
+
+/* A source of shards made of term lists, as the page holds them once loaded. */
+function sourceOf(termsByKey) {
+  return {
+    keys: Object.fromEntries(Object.keys(termsByKey).map((key) => [key, 1])),
+    count: 0,
+    shard: (key) => (termsByKey[key] ? { terms: termsByKey[key] } : null),
+  }
+}
+
+test("a word that matches nothing is respelled with the closest term of the catalog, in any shard", () => {
+  const source = sourceOf({ tr: ["transform"], qu: ["quantiz"], fa: ["factifi"], rt: ["rtl"] })
+  const lists = { 9: [["transform", 30], ["transfirm", 2]], 7: [["quantiz", 9], ["factifi", 1]] }
+  const ofLength = (n) => lists[n]
+  assert.deepEqual(core.unmatchedWords("rtansformer quantization fcatify", source), [0, 2])
+  // About the stem's length (9 ± 2), and shorter for a typo in what the stem drops.
+  assert.deepEqual(core.correctionLengths("rtansformer quantization", 0), [4, 5, 6, 7, 8, 9, 10, 11, 12, 13])
+  const word = (text) => core.analyze(text)[0]
+  assert.equal(core.closestTerm(word("rtansformer"), ofLength), "transform") // one edit, and the most used
+  assert.equal(core.closestTerm(word("quantizaton"), ofLength), "quantiz") // the stem's start, a typo in "ation"
+  assert.equal(core.corrected("quantizaton", source, ofLength), "quantiz")
+  assert.equal(core.corrected("rtansformer quantization fcatify", source, ofLength), "transformer quantization factify")
+  assert.equal(core.corrected("quantization", source, ofLength), null) // nothing to correct
+  assert.equal(core.corrected("zzzzzzzz", sourceOf({}), ofLength), null) // nothing close enough
+  assert.equal(core.closestTerm(word("moe"), ofLength), null) // too short to correct
 })

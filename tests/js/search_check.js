@@ -6,7 +6,9 @@
  *   node search_check.js compare SITE UNSPLIT.json QUERIES.json   split and unsplit agree:
  *     every result, and the first 1, 10 and 25 asked for on their own
  *   node search_check.js whole SITE UNSPLIT.json QUERY   the unsplit index's refs for QUERY
- *   node search_check.js rank SITE QUERIES.json   each query's result count and first 10 refs
+ *   node search_check.js rank SITE QUERIES.json   each query's result count and first 10 refs,
+ *     after the page's corrections: a word that matches nothing respelled, else for no
+ *     result at all, the query less one word (what the page offers)
  *
  * Prints one JSON object with the findings.
  */
@@ -29,11 +31,18 @@ function loadSite(site) {
     }
     return cache[key]
   }
-  return { manifest, source: { keys: manifest.shards, count: manifest.count, shard } }
+  const lists = Object.create(null)
+  function termsOfLength(length) {
+    const file = manifest.termsByLength[length]
+    if (!file) return []
+    if (!lists[length]) lists[length] = JSON.parse(zlib.gunzipSync(fs.readFileSync(path.join(site, file))).toString("utf8"))
+    return lists[length]
+  }
+  return { manifest, source: { keys: manifest.shards, count: manifest.count, shard }, termsOfLength }
 }
 
 const [mode, site, a, b] = process.argv.slice(2)
-const { manifest, source } = loadSite(site)
+const { manifest, source, termsOfLength } = loadSite(site)
 const pairs = (results) => results.map((r) => [r.ref, r.score])
 
 if (mode === "vocabulary") {
@@ -74,8 +83,11 @@ if (mode === "vocabulary") {
 } else if (mode === "rank") {
   const ranked = {}
   for (const query of JSON.parse(fs.readFileSync(a, "utf8"))) {
-    const found = core.find(query, source)
-    ranked[query] = { count: found.count, top: found.top(10).map((r) => r.ref) }
+    const respelled = core.corrected(query, source, termsOfLength)
+    let searched = respelled || query
+    if (!core.find(searched, source).count) searched = core.fewerWords(searched, source) || searched
+    const found = core.find(searched, source)
+    ranked[query] = { count: found.count, top: found.top(10).map((r) => r.ref), searched }
   }
   console.log(JSON.stringify(ranked))
 } else {
