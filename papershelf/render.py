@@ -135,9 +135,21 @@ def make_environment(templates_dir: Path, site: SiteSettings, assets: Assets) ->
 
 def render_page(env: jinja2.Environment, template: str, context: dict[str, Any]) -> bytes:
     try:
-        return env.get_template(template).render(**context).encode("utf-8")
+        return compact_head(env.get_template(template).render(**context)).encode("utf-8")
     except jinja2.TemplateError as error:
         raise template_error(env, error) from None
+
+
+def compact_head(html: str) -> str:
+    """An HTML page with the tags of its head on one line. The head holds only tags, whose
+    line breaks mean nothing, and is on every page: a dozen bytes a page is a megabyte of
+    a 100,000-paper site. The templates keep a tag per line, to be read."""
+    start = html.find("<head>")
+    end = html.find("</head>", start)
+    if start == -1 or end == -1:
+        return html
+    end += 1  # the closing tag's "<": the break before it goes too
+    return html[:start] + html[start:end].replace(">\n<", "><") + html[end:]
 
 
 def template_error(env: jinja2.Environment, error: jinja2.TemplateError) -> PapershelfError:
