@@ -18,7 +18,7 @@ from papershelf.cache import Cache
 from papershelf.config import Settings, load_config
 from papershelf.digests import sha256
 from papershelf.errors import PapershelfError
-from papershelf.ingest import copy_refusal, dump_paths, run_ingest
+from papershelf.ingest import Remembered, copy_refusal, dump_paths, run_ingest
 from papershelf.linkcheck import broken_links, built_base_url
 from papershelf.progress import progress_for
 from papershelf.runlock import exclusive_run
@@ -37,7 +37,12 @@ def _ingest(settings: Settings, reports: Reports, dumps: list[Path] | None = Non
     started = time.perf_counter()
     paths = dumps if dumps else dump_paths(settings.dumps_dir)
     cache = cache if cache is not None else Cache(settings.cache_dir)
-    report, store = run_ingest(settings.content_dir, settings.dumps_dir, paths, settings.tagger(), skip_known=not dumps, cache=cache)
+    remembered = Remembered(cache.dump_digests(), cache.load_state().files, cache.memo("parsed papers"), cache.last("tag rules"))
+    report, store = run_ingest(settings.content_dir, settings.dumps_dir, paths, settings.tagger(), not dumps, remembered)
+    cache.save_dump_digests(remembered.dump_digests)
+    if store is not None:
+        cache.memo("parsed papers").save(set(store.digests.values()))
+        cache.keep("tag rules", remembered.tag_rules)
     reports["ingest"] = {
         "dumps_read": len(report.dumps_read),
         "new": report.new,

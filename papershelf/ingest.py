@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from papershelf.cache import Cache
 from papershelf.digests import FileDigests
 from papershelf.dumps import Dump, Entry, ParseWarning, parse_dump_bytes, read_dump_bytes
 from papershelf.errors import PapershelfError
@@ -20,7 +19,7 @@ from papershelf.links import find_links
 from papershelf.memory import collector_paused
 from papershelf.paper import Link, Paper, Source, paper_id, short_name, title_slug, unique_slug
 from papershelf.parallel import PARALLEL_FROM, map_each
-from papershelf.store import PAPERS_DIR, DumpRecord, Store, load_ledger, load_store, save_store
+from papershelf.store import PAPERS_DIR, DumpRecord, Parsed, Store, load_ledger, load_store, save_store
 from papershelf.tagging import Tagger, merge_tags
 
 
@@ -214,20 +213,33 @@ def copy_refusal(path: Path, same: str) -> PapershelfError:
     return PapershelfError(path, f"refused: the same bytes as the dump {same}, which would list its papers twice (remove one of them)")
 
 
+@dataclass
+class Remembered:
+    """What an ingest reuses from the runs before, and adds to for the next: the command
+    keeps it in the cache. Digests of dump files and of paper files (reused while a file's
+    status stays the same), the papers parsed before, and the digest of the tag rules the
+    store was last tagged with. Nothing remembered: every dump and paper file is read."""
+
+    dump_digests: FileDigests = field(default_factory=FileDigests)
+    paper_digests: FileDigests | None = None
+    parsed: Parsed | None = None
+    tag_rules: str | None = None
+
+
 @collector_paused()
 def run_ingest(
-    content_dir: Path, dumps_dir: Path, paths: list[Path], tagger: Tagger, skip_known: bool, cache: Cache | None = None
+    content_dir: Path, dumps_dir: Path, paths: list[Path], tagger: Tagger, skip_known: bool, remembered: Remembered | None = None
 ) -> tuple[IngestReport, Store | None]:
     """Read dumps and update the store on disk. Dumps that cannot be read are refused one by
     one; a bad content file stops everything before anything is written. With nothing new
     to read and the same tag rules as last time, the store is not even loaded. Returns the
     store as written, when it was loaded: a build that follows need not read it again."""
-    retag_all = cache is None or cache.last("tag rules") != tagger.digest
+    remembered = remembered if remembered is not None else Remembered()
+    retag_all = remembered.tag_rules != tagger.digest
     known = {record.name: record.sha256 for record in load_ledger(content_dir)}
     # Which dump holds which content: a copy under another name would list its papers twice.
     names_by_digest = {digest: name for name, digest in known.items()}
-    # Digests of dump files, reused while a file's status (digests.file_status) stays the same.
-    digests = cache.dump_digests() if cache is not None else FileDigests()
+    digests = remembered.dump_digests
     report = IngestReport()
     to_read = []
     for path in paths:
@@ -253,19 +265,13 @@ def run_ingest(
             report.errors.append(str(result))
         else:
             dumps.append(result)
-    if cache is not None:
-        cache.save_dump_digests(digests)
     if not dumps and not retag_all:
         with os.scandir(content_dir / PAPERS_DIR) as entries:
             report.unchanged = sum(1 for entry in entries if entry.name.endswith(".yaml"))
         return report, None
-    parsed = cache.memo("parsed papers") if cache is not None else None
-    files = cache.load_state().files if cache is not None else None
-    store = load_store(content_dir, parsed, files)
+    store = load_store(content_dir, remembered.parsed, remembered.paper_digests)
     merged, changed = ingest(store, dumps, tagger, ingest_time(), retag_all)
     merged.errors, merged.dumps_skipped = report.errors, report.dumps_skipped
-    merged.files_written = save_store(store, changed, parsed, files)["written"]
-    if cache is not None:
-        cache.memo("parsed papers").save(set(store.digests.values()))
-        cache.keep("tag rules", tagger.digest)
+    merged.files_written = save_store(store, changed, remembered.parsed, remembered.paper_digests)["written"]
+    remembered.tag_rules = tagger.digest
     return merged, store
