@@ -291,6 +291,28 @@
     return changed ? words.join(" ") : null
   }
 
+  /* A respelled query as the reader should see it: a word respelled as a bare stem
+   * (`quantiz`) shown as the spelling of that stem most common in `texts` (the results
+   * shown), when they have one. */
+  function spelledOut(query, texts) {
+    var spellings = Object.create(null) // term -> word -> count
+    texts.forEach(function (text) {
+      analyze(text).forEach(function (entry) {
+        var words = (spellings[entry.term] = spellings[entry.term] || Object.create(null))
+        words[entry.word] = (words[entry.word] || 0) + 1
+      })
+    })
+    return analyze(query)
+      .map(function (entry) {
+        var words = entry.word === entry.term ? spellings[entry.term] : null
+        if (!words) return entry.word
+        return Object.keys(words).sort(function (a, b) {
+          return words[b] - words[a] || (a < b ? -1 : 1)
+        })[0]
+      })
+      .join(" ")
+  }
+
   /* For a query of several words with no result: the query less the one word whose
    * removal leaves the most results, or null. Its shards are loaded already. */
   function fewerWords(query, source, accept) {
@@ -643,6 +665,7 @@
     closestTerm: closestTerm,
     corrected: corrected,
     fewerWords: fewerWords,
+    spelledOut: spelledOut,
     find: find,
     loadShard: loadShard,
     wholeIndex: wholeIndex,

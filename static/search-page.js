@@ -270,6 +270,14 @@
       docs.forEach(function (doc, i) {
         list.appendChild(card(doc, batch[i]))
       })
+      if (current.respelled && !current.spelled) {
+        current.spelled = core.spelledOut(
+          current.respelled,
+          docs.map(function (doc) {
+            return doc.t + " " + doc.a
+          })
+        )
+      }
       current.shown += batch.length
       more.hidden = current.shown >= current.found.count
       showCount()
@@ -282,7 +290,7 @@
     var found = current.found
     var what = current.browsing ? (found.count === 1 ? " paper" : " papers") : found.count === 1 ? " result" : " results"
     var range = found.count > current.shown ? "1–" + current.shown + " of " : ""
-    var respelled = current.respelled ? " for “" + current.respelled + "”" : ""
+    var respelled = current.respelled ? " for “" + (current.spelled || current.respelled) + "”" : ""
     setStatus(range + found.count + what + respelled + (current.browsing ? ", newest first" : ""), current.respelled ? "Nothing matches “" + current.query + "”." : "")
   }
 

@@ -151,3 +151,9 @@ test("a word that matches nothing is respelled with the closest term of the cata
   assert.equal(core.corrected("zzzzzzzz", sourceOf({}), ofLength), null) // nothing close enough
   assert.equal(core.closestTerm(word("moe"), ofLength), null) // too short to correct
 })
+
+test("a respelled stem is shown as the results spell it most often", () => {
+  const texts = ["Quantization of models", "post-training quantization", "quantized weights"]
+  assert.equal(core.spelledOut("transformer quantiz", texts), "transformer quantization")
+  assert.equal(core.spelledOut("transformer quantiz", []), "transformer quantiz") // nothing to go by
+})
