@@ -165,18 +165,18 @@ def relate_and_index(
     alone: the index is made in a forked worker while this process finds related papers."""
     from papershelf.related import related_papers, term_counts
     from papershelf.search.documents import search_files
-    from papershelf.search.shards import index_shards
+    from papershelf.search.shards import IndexFiles, index_files
 
-    def make_index() -> dict[str, bytes]:
-        """The index's shards; its postings' ref gaps are kept for the next build to grow."""
-        shards, gaps = index_shards(table, None if clean else cache.last("ref gaps"))
+    def make_index() -> IndexFiles:
+        """The index's files; its postings' ref gaps are kept for the next build to grow."""
+        index, gaps = index_files(table, None if clean else cache.last("ref gaps"))
         cache.keep("ref gaps", gaps)
-        return shards
+        return index
 
-    with in_background(make_index) as shards:
+    with in_background(make_index) as index:
         rows = related_papers(term_counts(table), related_count)
         report.lap("related")
-        search = search_files(catalog, table, code_version(), shards())
+        search = search_files(catalog, table, code_version(), index())
     # Papers are taken by reference once the worker is gone: while it runs, touching an
     # object copies its memory page, shared with the worker since the fork.
     return {paper.id: [papers[i] for i in indices] for paper, indices in zip(papers, rows)}, search

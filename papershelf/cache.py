@@ -61,12 +61,13 @@ def code_version() -> str:
     return sha256(json.dumps(code_digests()).encode("utf-8"))
 
 
-def pickle_header(stage: str) -> tuple:
+def pickle_header(stage: str, versioned: bool = True) -> tuple:
     """What a pickled cache file starts with. It names the stage and the code that wrote it:
     parsed papers and analysed terms are only as good as the code that made them, so a new
     version of Papershelf (a git pull, or a CI cache restored after a code change) starts
-    them over."""
-    return ("papershelf cache", stage, code_version())
+    them over. A value that names its own code (a digest of it) is kept `versioned=False`:
+    another change to the code leaves it good."""
+    return ("papershelf cache", stage, code_version() if versioned else "")
 
 
 @dataclass
@@ -91,17 +92,17 @@ class Cache:
             self._memos[stage] = PickleLog(self._stage_path(stage), pickle_header(stage))
         return self._memos[stage]
 
-    def last(self, stage: str) -> Any:
+    def last(self, stage: str, versioned: bool = True) -> Any:
         """What `keep` kept of the stage, or None if missing, damaged or written by other code."""
         try:
             with self._stage_path(stage).open("rb") as handle:
                 header, value = pickle.load(handle), pickle.load(handle)
-            return value if header == pickle_header(stage) else None
+            return value if header == pickle_header(stage, versioned) else None
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
             return None
 
-    def keep(self, stage: str, value: Any) -> None:
-        write_pickled(self._stage_path(stage), pickle_header(stage), value)
+    def keep(self, stage: str, value: Any, versioned: bool = True) -> None:
+        write_pickled(self._stage_path(stage), pickle_header(stage, versioned), value)
 
     @property
     def state_path(self) -> Path:

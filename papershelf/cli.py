@@ -37,12 +37,13 @@ def _ingest(settings: Settings, reports: Reports, dumps: list[Path] | None = Non
     started = time.perf_counter()
     paths = dumps if dumps else dump_paths(settings.dumps_dir)
     cache = cache if cache is not None else Cache(settings.cache_dir)
-    remembered = Remembered(cache.dump_digests(), cache.load_state().files, cache.memo("parsed papers"), cache.last("tag rules"))
+    # The tag rules' digest covers the tagging code itself: other code changes retag nothing.
+    remembered = Remembered(cache.dump_digests(), cache.load_state().files, cache.memo("parsed papers"), cache.last("tag rules", versioned=False))
     report, store = run_ingest(settings.content_dir, settings.dumps_dir, paths, settings.tagger(), not dumps, remembered)
     cache.save_dump_digests(remembered.dump_digests)
     if store is not None:
         cache.memo("parsed papers").save(set(store.digests.values()))
-        cache.keep("tag rules", remembered.tag_rules)
+        cache.keep("tag rules", remembered.tag_rules, versioned=False)
     reports["ingest"] = {
         "dumps_read": len(report.dumps_read),
         "new": report.new,

@@ -260,12 +260,13 @@ def save_store(store: Store, changed: set[str] | None = None, parsed: Parsed | N
     if first:
         target.rename(folder)
     written = sum(result is not None for result in results)
-    for paper, result in zip(papers, results):
-        if result is not None and parsed is not None and digests is not None:
-            digest, stat = result
-            parsed[digest] = paper
-            store.digests[paper.id] = digest
-            digests.remember(os.path.join(folder, f"{paper.slug}.yaml"), digest, stat)
+    if parsed is not None and digests is not None:
+        for paper, result in zip(papers, results):
+            if result is not None:
+                digest, stat = result
+                parsed[digest] = paper
+                store.digests[paper.id] = digest
+                digests.remember(os.path.join(folder, f"{paper.slug}.yaml"), digest, stat)
     # The ledger goes last: if a run is interrupted, the dump is not marked as ingested
     # and the next run merges it again (merging is idempotent).
     ledger = to_yaml([record.model_dump(exclude_none=True) for record in store.dumps])

@@ -193,9 +193,9 @@
   }
 
   /* The words of a query (by position among its first MAX_WORDS) that match nothing in
-   * their shards, not even an edit away, and are long enough to correct. */
-  function unmatchedWords(query, source) {
-    var planned = plan(query, shardTerms(source), source.keys)
+   * their shards, not even an edit away, and are long enough to correct; `planned` is the
+   * query's plan (a search's `words`). */
+  function unmatchedWords(query, planned) {
     var found = []
     analyze(query)
       .slice(0, MAX_WORDS)
@@ -273,11 +273,10 @@
     return literalStars(stem(spelled)) === term ? spelled : term
   }
 
-  /* The query with each word that matches nothing respelled as the closest term of the
-   * catalog; null when no such word could be corrected. Run once the words' shards and
-   * their correction lengths (`correctionLengths`) are loaded. */
-  function corrected(query, source, termsOfLength) {
-    var missing = unmatchedWords(query, source)
+  /* The query with each word that matches nothing (`missing`, from unmatchedWords)
+   * respelled as the closest term of the catalog; null when no such word could be
+   * corrected. Run once their correction lengths (`correctionLengths`) are loaded. */
+  function corrected(query, missing, termsOfLength) {
     var changed = 0
     var words = analyze(query)
       .slice(0, MAX_WORDS)

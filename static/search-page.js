@@ -83,17 +83,15 @@
     )
   }
 
-  /* The query respelled where a word matches nothing (search-core's `corrected`), with
-     the shards it needs loaded; null when no word was respelled. */
-  function respell(query) {
-    var missing = core.unmatchedWords(query, source())
+  /* The query respelled where its words at `missing` match nothing (search-core's
+     `corrected`), with the shards it needs loaded; null when no word was respelled. */
+  function respell(query, missing) {
     var lengths = Object.create(null)
     missing.forEach(function (position) {
       core.correctionLengths(query, position).forEach(function (length) {
         if (manifest.termsByLength[length] && !termLists[length]) lengths[length] = manifest.termsByLength[length]
       })
     })
-    if (!missing.length) return Promise.resolve(null)
     return Promise.all(
       Object.keys(lengths).map(function (length) {
         return fetchJSON(lengths[length]).then(function (terms) {
@@ -101,7 +99,7 @@
         })
       })
     ).then(function () {
-      var respelled = core.corrected(query, source(), function (length) {
+      var respelled = core.corrected(query, missing, function (length) {
         return termLists[length] || []
       })
       return respelled
@@ -355,14 +353,24 @@
         return Promise.all([query ? loadShards(query) : null, loadFilter()])
       })
       .then(function (loaded) {
-        return Promise.all([loaded[1], query ? respell(query) : null])
-      })
-      .then(function (loaded) {
-        if (run !== generation) return
-        var filter = loaded[0]
-        var respelled = loaded[1]
+        if (run !== generation) return null
+        var filter = loaded[1]
         var accept = filter && filter.accept
-        var found = query ? core.find(respelled || query, source(), accept) : browsing(filter.refs)
+        if (!query) return [browsing(filter.refs), null, accept]
+        var found = core.find(query, source(), accept)
+        // A word that matches nothing leaves no result (every word must match): respelled,
+        // it may find some.
+        var missing = found.count ? [] : core.unmatchedWords(query, found.words)
+        if (!missing.length) return [found, null, accept]
+        return respell(query, missing).then(function (respelled) {
+          return [respelled ? core.find(respelled, source(), accept) : found, respelled, accept]
+        })
+      })
+      .then(function (searched) {
+        if (run !== generation || !searched) return
+        var found = searched[0]
+        var respelled = searched[1]
+        var accept = searched[2]
         current = { found: found, shown: 0, browsing: !query, query: query, respelled: respelled }
         list.textContent = ""
         if (!found.count) {

@@ -176,6 +176,20 @@ def test_changed_tag_rules_retag_every_paper(catalog: Path, capsys: pytest.Captu
     assert "0 files written" in capsys.readouterr().out
 
 
+def test_a_code_change_outside_tagging_retags_nothing(catalog: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The digest of the tag rules covers the tagging code: another code change (a new
+    version of the templates' helpers, say) does not retag the catalog."""
+    from papershelf import cache
+    from papershelf import ingest as ingest_module
+
+    assert ingest(catalog) == 0
+    retagged = []
+    monkeypatch.setattr(ingest_module, "retag", lambda papers, tagger: retagged.append(len(papers)))
+    monkeypatch.setattr(cache, "code_version", lambda: "another version")
+    assert ingest(catalog) == 0
+    assert retagged == []
+
+
 def test_interrupted_ingest_converges_on_the_next_run(catalog: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Killed halfway through writing, an ingest leaves its dumps unmarked in the ledger, so
     the next run merges them again and ends exactly where an uninterrupted run does. The

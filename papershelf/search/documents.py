@@ -7,7 +7,6 @@ are defined here alone."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,12 +14,12 @@ from typing import TypeVar
 
 from papershelf.analysis import TermTable
 from papershelf.catalog import Catalog
+from papershelf.digests import sha256
 from papershelf.gz import SUFFIX, gzipped
 from papershelf.markup import excerpt
 from papershelf.paper import Paper
 from papershelf.search.postings import compact_json
-from papershelf.search.shards import index_shards
-from papershelf.search.vocabulary import terms_by_length
+from papershelf.search.shards import IndexFiles, index_files
 
 GZ_JSON = ".json" + SUFFIX
 DOCS_PER_CHUNK = 8
@@ -35,7 +34,7 @@ def search_order(newest_first: list[T]) -> list[T]:
 
 
 def _digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()[:10]
+    return sha256(data)[:10]
 
 
 def _hashed(folder: str, stem: str, data: bytes, suffix: str = ".json") -> str:
@@ -70,9 +69,9 @@ def _doc(paper: Paper, tag_number: dict[str, int]) -> dict:
     }
 
 
-def search_files(catalog: Catalog, table: TermTable, code: str = "", shards: dict[str, bytes] | None = None) -> SearchFiles:
+def search_files(catalog: Catalog, table: TermTable, code: str = "", index: IndexFiles | None = None) -> SearchFiles:
     """The search files of a catalog; `table` holds its papers' terms in search order, and
-    `shards` its index shards when they are made already (`index_shards`).
+    `index` its shards and term lists when they are made already (`index_files`).
 
     A document chunk is named by a digest of what it is made from (`code`, a digest of the
     program that writes it, the table's keys of its papers and the tags' numbering) rather
@@ -87,8 +86,8 @@ def search_files(catalog: Catalog, table: TermTable, code: str = "", shards: dic
         return path
 
     papers = search_order(catalog.papers)
-    shard_files = shards if shards is not None else index_shards(table)[0]
-    shard_paths = {key: add(f"t/{key.encode('utf-8').hex()}", data, GZ_JSON) for key, data in shard_files.items()}
+    index = index if index is not None else index_files(table)[0]
+    shard_paths = {key: add(f"t/{key.encode('utf-8').hex()}", data, GZ_JSON) for key, data in index.shards.items()}
     tag_number = {tag.name: number for number, tag in enumerate(catalog.tags)}
     layout = json.dumps([code, DOCS_PER_CHUNK, list(tag_number)])
     chunks = []
@@ -131,7 +130,7 @@ def search_files(catalog: Catalog, table: TermTable, code: str = "", shards: dic
         "tags": [[tag.name, tag.slug, len(tag.papers), tag_refs[n]] for n, tag in enumerate(catalog.tags)],
         "code": code_refs,
         # Terms of each length, for typo corrections: fetched only for a word that matches nothing.
-        "termsByLength": {str(length): add(f"v/{length}", data, GZ_JSON) for length, data in terms_by_length(table).items()},
+        "termsByLength": {str(length): add(f"v/{length}", data, GZ_JSON) for length, data in index.term_lists.items()},
     }
     result.manifest_path = add("manifest", compact_json(manifest))
     result.index_bytes = sum(len(data) for path, data in result.files.items() if path.startswith("search/t/") and isinstance(data, bytes))

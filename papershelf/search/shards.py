@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from papershelf.analysis import FIELD_NAMES, TermTable
 from papershelf.gz import gzipped
 from papershelf.search.postings import RefGaps, compact_json, sorted_postings, term_entries
+from papershelf.search.vocabulary import terms_by_length
 
 SHARD_KEY_LENGTH = 2
 SHARD_BYTES = 48_000  # split shards above this size (raw JSON), so a word downloads little
@@ -59,10 +61,20 @@ def shards_of(entries: Iterable[tuple[str, bytes]]) -> dict[str, bytes]:
     return shards
 
 
-def index_shards(table: TermTable, previous: RefGaps | None = None) -> tuple[dict[str, bytes], RefGaps]:
-    """Shard key -> shard file as stored (gzip-compressed JSON), for the papers of `table`;
-    and the ref gaps, for the next build to grow (`previous`: the last build's). Compressed
-    here, in the worker that makes the index beside related papers: every shard changes on
-    every build (its BM25 weights depend on the catalog's size)."""
+@dataclass
+class IndexFiles:
+    """The index's files made from the term table alone, as stored (gzip-compressed JSON):
+    shard key -> shard, and term length -> the terms of that length (`vocabulary.py`)."""
+
+    shards: dict[str, bytes]
+    term_lists: dict[int, bytes]
+
+
+def index_files(table: TermTable, previous: RefGaps | None = None) -> tuple[IndexFiles, RefGaps]:
+    """The index's files for the papers of `table`, and the ref gaps, for the next build to
+    grow (`previous`: the last build's). Made and compressed in the worker that runs beside
+    related papers: every file changes on every build (the shards' BM25 weights and the
+    terms' counts depend on the whole catalog)."""
     postings, gaps = sorted_postings(table, previous)
-    return {key: gzipped(data, SHARD_LEVEL) for key, data in shards_of(term_entries(postings)).items()}, gaps
+    shards = {key: gzipped(data, SHARD_LEVEL) for key, data in shards_of(term_entries(postings)).items()}
+    return IndexFiles(shards, terms_by_length(table)), gaps

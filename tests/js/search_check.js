@@ -83,7 +83,7 @@ if (mode === "vocabulary") {
 } else if (mode === "rank") {
   const ranked = {}
   for (const query of JSON.parse(fs.readFileSync(a, "utf8"))) {
-    const respelled = core.corrected(query, source, termsOfLength)
+    const respelled = core.corrected(query, core.unmatchedWords(query, core.find(query, source).words), termsOfLength)
     let searched = respelled || query
     if (!core.find(searched, source).count) searched = core.fewerWords(searched, source) || searched
     const found = core.find(searched, source)
