@@ -20,7 +20,6 @@ import dataclasses
 import re
 import unicodedata
 from array import array
-from collections import Counter
 from dataclasses import dataclass
 from functools import cache
 
@@ -71,10 +70,18 @@ _LITERAL_STAR = str.maketrans("*", "\u2217")
 
 
 @cache  # a catalog has a few hundred thousand distinct words, each met many times
+def form_and_term(word: str) -> tuple[str, str]:
+    """A (lower-cased) word's form, as an exact match compares it (normalized, not stemmed),
+    and the term it is indexed under; both '' for a word with no letter or digit."""
+    normalized = normalize_word(word)
+    if not normalized:
+        return "", ""
+    return normalized.translate(_LITERAL_STAR), _stemmer.stem(normalized).translate(_LITERAL_STAR)
+
+
 def index_term(word: str) -> str:
     """The term a (lower-cased) word is indexed under; '' for a word with no letter or digit."""
-    normalized = normalize_word(word)
-    return _stemmer.stem(normalized).translate(_LITERAL_STAR) if normalized else ""
+    return form_and_term(word)[1]
 
 
 # lunr.py's tokenizer splits on these characters, after lower-casing.
@@ -114,18 +121,41 @@ def inner_words(lowered: str) -> list[str]:
     return words
 
 
-def field_words(text: str) -> list[str]:
-    """The words of a field: lunr.py's tokenizer's (split on spaces and hyphens, lower-cased),
-    then the words inside compound ones. Printable ASCII text (nearly all of it) has no
-    separator but spaces and hyphens, and is split without the pattern, several times quicker."""
+def _word_groups(text: str) -> tuple[list[str], list[str]]:
+    """A field's words as lunr.py's tokenizer cuts them (split on spaces and hyphens,
+    lower-cased), and the words inside compound ones. Printable ASCII text (nearly all of
+    it) has no separator but spaces and hyphens, and is split without the pattern, several
+    times quicker."""
     lowered = text.lower()
     words = lowered.replace("-", " ").split(" ") if lowered.isascii() and lowered.isprintable() else _SEPARATORS.split(lowered)
-    return words + inner_words(lowered)
+    return words, inner_words(lowered)
+
+
+def field_words(text: str) -> list[str]:
+    """The words of a field: lunr.py's tokenizer's, then the words inside compound ones."""
+    words, inner = _word_groups(text)
+    return words + inner
 
 
 def field_terms(text: str) -> list[str]:
     """The terms lunr.py's Builder indexes for a field given its `field_words`."""
     return list(filter(None, map(index_term, field_words(text))))  # words that are all punctuation have no term
+
+
+def field_tokens(text: str) -> list[tuple[str, str, int]]:
+    """The field's terms in order, each with its form and position, for phrases and exact
+    words: positions count the words that have a term, and the words inside compound ones
+    come after one empty position, so that they never run on from the field's last word."""
+    tokens = []
+    position = 0
+    for group in _word_groups(text):
+        for word in group:
+            form, term = form_and_term(word)
+            if term:
+                tokens.append((term, form, position))
+                position += 1
+        position += 1
+    return tokens
 
 
 def search_fields(paper: Paper) -> tuple[str, ...]:
@@ -137,22 +167,29 @@ def search_fields(paper: Paper) -> tuple[str, ...]:
 @dataclass(frozen=True)
 class PaperTerms:
     """One paper's analysed fields: per field, its distinct terms in order of first
-    appearance (the order lunr numbers new terms in), their counts, and its length."""
+    appearance (the order lunr numbers new terms in), their counts, its length, and the
+    form and position of each occurrence of its terms, term after term."""
 
     terms: tuple[tuple[str, ...], ...]
     counts: tuple[tuple[int, ...], ...]
     lengths: tuple[int, ...]
+    forms: tuple[tuple[str, ...], ...]
+    positions: tuple[tuple[int, ...], ...]
 
 
 def analyze(paper: Paper) -> PaperTerms:
-    terms, counts, lengths = [], [], []
+    terms, counts, lengths, forms, positions = [], [], [], [], []
     for text in search_fields(paper):
-        found = field_terms(text)
-        counter = Counter(found)
-        terms.append(tuple(counter))
-        counts.append(tuple(counter.values()))
-        lengths.append(len(found))
-    return PaperTerms(tuple(terms), tuple(counts), tuple(lengths))
+        tokens = field_tokens(text)
+        by_term: dict[str, list[tuple[str, int]]] = {}
+        for term, form, position in tokens:
+            by_term.setdefault(term, []).append((form, position))
+        terms.append(tuple(by_term))
+        counts.append(tuple(map(len, by_term.values())))
+        lengths.append(len(tokens))
+        forms.append(tuple(form for found in by_term.values() for form, _ in found))
+        positions.append(tuple(position for found in by_term.values() for _, position in found))
+    return PaperTerms(tuple(terms), tuple(counts), tuple(lengths), tuple(forms), tuple(positions))
 
 
 @dataclass
@@ -168,6 +205,11 @@ class TermTable:
     term: np.ndarray  # int32: the term's number
     count: np.ndarray  # int32: how often the term is in that field of that paper
     lengths: np.ndarray  # int32, papers × fields: the field's length in terms
+    # Every occurrence of a term, row after row (a row's `count` of them, in order): its
+    # form's number in `forms` and its position in the field (see field_tokens).
+    forms: dict[str, int]  # form -> number, in order of first appearance
+    form: np.ndarray  # int32
+    position: np.ndarray  # int32
     keys: list[str] = dataclasses.field(default_factory=list)
     # The keys of the previous build's table when this table starts with its rows as they
     # were (same papers, same places, same terms: see catalog_table); empty otherwise.
@@ -179,18 +221,27 @@ class TermTable:
         np.cumsum(np.bincount(self.doc, minlength=len(self.lengths)), out=starts[1:])
         return starts
 
+    def occurrence_starts(self) -> np.ndarray:
+        """Where each row's occurrences start in `form` and `position`, plus the end."""
+        starts = np.zeros(len(self.count) + 1, dtype=np.int64)
+        np.cumsum(self.count, out=starts[1:])
+        return starts
+
 
 def term_table(analysed: list[PaperTerms]) -> TermTable:
     """The table of these analysed papers."""
     vocabulary: dict[str, int] = {}
-    number = vocabulary.setdefault
+    forms: dict[str, int] = {}
+    number, form_number = vocabulary.setdefault, forms.setdefault
     # C arrays, not lists: ten million Python ints would take hundreds of megabytes.
-    term_ids, counts, sizes = array("i"), array("i"), array("q")
+    term_ids, counts, sizes, form_ids, positions = array("i"), array("i"), array("q"), array("i"), array("i")
     for paper in analysed:
-        for terms, field_counts in zip(paper.terms, paper.counts):
+        for terms, field_counts, field_forms, field_positions in zip(paper.terms, paper.counts, paper.forms, paper.positions):
             term_ids.extend([number(term, len(vocabulary)) for term in terms])
             counts.extend(field_counts)
             sizes.append(len(terms))
+            form_ids.extend([form_number(form, len(forms)) for form in field_forms])
+            positions.extend(field_positions)
     fields = len(FIELDS)
     per_cell = np.frombuffer(sizes, dtype=np.int64) if sizes else np.zeros(0, np.int64)
     return TermTable(
@@ -200,6 +251,9 @@ def term_table(analysed: list[PaperTerms]) -> TermTable:
         term=np.array(term_ids, dtype=np.int32),
         count=np.array(counts, dtype=np.int32),
         lengths=np.asarray([paper.lengths for paper in analysed], dtype=np.int32).reshape(-1, fields),
+        forms=forms,
+        form=np.array(form_ids, dtype=np.int32),
+        position=np.array(positions, dtype=np.int32),
     )
 
 
@@ -209,22 +263,24 @@ def numbers_in(numbers: dict[str, int], vocabulary: dict[str, int]) -> np.ndarra
     return np.array([numbers.setdefault(term, len(numbers)) for term in vocabulary], dtype=np.int32)
 
 
-def by_first_appearance(names: list[str], doc: np.ndarray, field: np.ndarray, term: np.ndarray, count: np.ndarray, lengths: np.ndarray, keys: list[str]) -> TermTable:
-    """A table from rows whose `term` numbers index `names` in any order: renumbered in order
-    of first appearance, as lunr numbers terms."""
-    seen, first = np.unique(term, return_index=True)
+def _renumbered(names: list[str], numbers: np.ndarray) -> tuple[dict[str, int], np.ndarray]:
+    """Numbers that index `names` in any order, renumbered in order of first appearance."""
+    seen, first = np.unique(numbers, return_index=True)
     by_appearance = seen[np.argsort(first)]
     renumber = np.empty(len(names), dtype=np.int32)
     renumber[by_appearance] = np.arange(len(by_appearance), dtype=np.int32)
-    return TermTable(
-        vocabulary={names[old]: new for new, old in enumerate(by_appearance.tolist())},
-        doc=doc,
-        field=field,
-        term=renumber[term],
-        count=count,
-        lengths=lengths,
-        keys=keys,
-    )
+    return {names[old]: new for new, old in enumerate(by_appearance.tolist())}, renumber[numbers]
+
+
+def by_first_appearance(
+    names: list[str], doc: np.ndarray, field: np.ndarray, term: np.ndarray, count: np.ndarray, lengths: np.ndarray, keys: list[str], form_names: list[str], form: np.ndarray, position: np.ndarray
+) -> TermTable:
+    """A table from rows whose `term` numbers index `names` (and occurrences whose `form`
+    numbers index `form_names`) in any order: renumbered in order of first appearance, as
+    lunr numbers terms."""
+    vocabulary, terms = _renumbered(names, term)
+    forms, form_numbers = _renumbered(form_names, form)
+    return TermTable(vocabulary=vocabulary, doc=doc, field=field, term=terms, count=count, lengths=lengths, forms=forms, form=form_numbers, position=position, keys=keys)
 
 
 def analysed_table(papers: list[Paper], keys: list[str]) -> TermTable:
@@ -244,7 +300,9 @@ def joined_table(parts: list[tuple[int, TermTable]], keys: list[str]) -> TermTab
     the position of its first paper. Each share numbers its terms by first appearance, so
     numbering them share after share numbers the whole table by first appearance too."""
     numbers: dict[str, int] = {}
+    form_numbers: dict[str, int] = {}
     terms = [numbers_in(numbers, part.vocabulary)[part.term] for _, part in parts]
+    forms = [numbers_in(form_numbers, part.forms)[part.form] for _, part in parts]
     return TermTable(
         vocabulary=numbers,
         doc=np.concatenate([part.doc + start for start, part in parts]),
@@ -252,6 +310,9 @@ def joined_table(parts: list[tuple[int, TermTable]], keys: list[str]) -> TermTab
         term=np.concatenate(terms),
         count=np.concatenate([part.count for _, part in parts]),
         lengths=np.concatenate([part.lengths for _, part in parts]),
+        forms=form_numbers,
+        form=np.concatenate(forms),
+        position=np.concatenate([part.position for _, part in parts]),
         keys=list(keys),
     )
 
@@ -270,13 +331,21 @@ def _starts_as_before(previous: TermTable, papers: list[Paper], keys: list[str])
     changed = [i for i, (old, new) in enumerate(zip(previous.keys, keys)) if old != new]
     if len(changed) > SAME_ROWS_CHECKED:
         return False
-    names = list(previous.vocabulary) if changed else []
+    names, form_names = (list(previous.vocabulary), list(previous.forms)) if changed else ([], [])
+    occurrences = previous.occurrence_starts() if changed else np.zeros(0, dtype=np.int64)
     for i in changed:
         start, stop = np.searchsorted(previous.doc, [i, i + 1]).tolist()
         now = analyze(papers[i])
         rows = [(field, term, count) for field, (terms, counts) in enumerate(zip(now.terms, now.counts)) for term, count in zip(terms, counts)]
         before = zip(previous.field[start:stop].tolist(), [names[n] for n in previous.term[start:stop].tolist()], previous.count[start:stop].tolist())
-        if now.lengths != tuple(previous.lengths[i].tolist()) or rows != list(before):
+        first, last = int(occurrences[start]), int(occurrences[stop])
+        forms_before = [form_names[n] for n in previous.form[first:last].tolist()]
+        if (
+            now.lengths != tuple(previous.lengths[i].tolist())
+            or rows != list(before)
+            or [form for forms in now.forms for form in forms] != forms_before
+            or [p for positions in now.positions for p in positions] != previous.position[first:last].tolist()
+        ):
             return False
     return True
 
@@ -297,8 +366,8 @@ def catalog_table(papers: list[Paper], keys: list[str], previous: TermTable | No
     if previous is None or len(missing) == len(papers):
         return analysed_table(papers, keys)
     fresh = analysed_table([papers[i] for i in missing], [keys[i] for i in missing])
-    numbers = dict(previous.vocabulary)
-    fresh_ids = numbers_in(numbers, fresh.vocabulary)
+    numbers, form_numbers = dict(previous.vocabulary), dict(previous.forms)
+    fresh_ids, fresh_form_ids = numbers_in(numbers, fresh.vocabulary), numbers_in(form_numbers, fresh.forms)
     names = list(numbers)
     # Every paper's rows as a block of one long array: the previous rows, then the fresh ones.
     old_starts, fresh_starts = previous.row_starts(), fresh.row_starts() + len(previous.term)
@@ -313,16 +382,29 @@ def catalog_table(papers: list[Paper], keys: list[str], previous: TermTable | No
         else:
             j = reusable[key]
             block_start[i], block_end[i], lengths[i] = old_starts[j], old_starts[j + 1], previous.lengths[j]
-    sizes = block_end - block_start
-    before = np.zeros(len(papers), dtype=np.int64)
-    np.cumsum(sizes[:-1], out=before[1:])
-    rows = np.repeat(block_start - before, sizes) + np.arange(int(sizes.sum()))
+    rows = _gathered(block_start, block_end)
+    count = np.concatenate([previous.count, fresh.count])
+    # The same blocks of the occurrences, which lie in row order too.
+    occurrences = np.zeros(len(count) + 1, dtype=np.int64)
+    np.cumsum(count, out=occurrences[1:])
+    taken = _gathered(occurrences[block_start], occurrences[block_end])
     return by_first_appearance(
         names,
-        doc=np.repeat(np.arange(len(papers), dtype=np.int32), sizes),
+        doc=np.repeat(np.arange(len(papers), dtype=np.int32), block_end - block_start),
         field=np.concatenate([previous.field, fresh.field])[rows],
         term=np.concatenate([previous.term, fresh_ids[fresh.term]])[rows],
-        count=np.concatenate([previous.count, fresh.count])[rows],
+        count=count[rows],
         lengths=lengths,
         keys=list(keys),
+        form_names=list(form_numbers),
+        form=np.concatenate([previous.form, fresh_form_ids[fresh.form]])[taken],
+        position=np.concatenate([previous.position, fresh.position])[taken],
     )
+
+
+def _gathered(block_start: np.ndarray, block_end: np.ndarray) -> np.ndarray:
+    """The indices of blocks [start, end) of one long array, block after block."""
+    sizes = block_end - block_start
+    before = np.zeros(len(sizes), dtype=np.int64)
+    np.cumsum(sizes[:-1], out=before[1:])
+    return np.repeat(block_start - before, sizes) + np.arange(int(sizes.sum()))

@@ -2,7 +2,7 @@
  * Papershelf search core: turns what a person types into lunr.js queries over the sharded
  * index. No DOM here, so Node.js runs the very same code in the tests.
  *
- * Words are analyzed exactly as papershelf/search_index.py indexes them: lunr's tokenizer
+ * Words are analyzed exactly as papershelf/analysis.py indexes them: lunr's tokenizer
  * (whitespace and hyphens), accents folded, non-letters trimmed from both ends, Porter stem.
  * Each word becomes one query against the shard of its first characters, with
  * expansions chosen here (the exact stem, completions of what is typed, near misses), so the
@@ -65,6 +65,72 @@
       words.push({ word: word, term: term })
     })
     return words
+  }
+
+  var QUOTES = /["\u201c\u201d\u201e]/
+
+  /* A query in parts, [{text, quoted}]: what stands between quotes is quoted (straight or
+   * curly, as phones type them; an unclosed quote runs to the end). A quote mark inside a
+   * word (`Nystr\"{o}m`, letters on both sides) is part of the word. */
+  function quoteParts(query) {
+    var parts = [{ text: "", quoted: false }]
+    String(query)
+      .split(/(\s+)/)
+      .forEach(function (chunk) {
+        var letters = chars(chunk)
+        letters.forEach(function (letter, i) {
+          var edge = !letters.slice(0, i).some(isLetterOrDigit) || !letters.slice(i + 1).some(isLetterOrDigit)
+          if (edge && QUOTES.test(letter)) parts.push({ text: "", quoted: !parts[parts.length - 1].quoted })
+          else parts[parts.length - 1].text += letter
+        })
+      })
+    return parts
+  }
+
+  function isLetterOrDigit(letter) {
+    return LETTER_OR_DIGIT.test(letter)
+  }
+
+  /* The query with its quote marks taken out. */
+  function unquoted(query) {
+    return quoteParts(query)
+      .map(function (part) {
+        return part.text
+      })
+      .join(" ")
+      .replace(/\s+/g, " ")
+      .trim()
+  }
+
+  /* The words of a query as `analyze` gives them, each marked `quoted` when it stands in
+   * quotes (then it matches its own stem only: no completion, no typo), deduplicated. */
+  function queryWords(query) {
+    var seen = Object.create(null)
+    var words = []
+    quoteParts(query).forEach(function (part) {
+      analyze(part.text).forEach(function (entry) {
+        var key = (part.quoted ? "q " : "") + entry.term + " " + entry.word
+        if (seen[key]) return
+        seen[key] = true
+        words.push({ word: entry.word, term: entry.term, quoted: part.quoted })
+      })
+    })
+    return words.slice(0, MAX_WORDS)
+  }
+
+  /* The query's phrases: the terms of each quoted part of two words or more, in order. */
+  function phrases(query) {
+    var found = []
+    quoteParts(query).forEach(function (part) {
+      if (!part.quoted) return
+      var terms = []
+      lunr.tokenizer(part.text).forEach(function (token) {
+        var normalized = normalizeWord(token.toString())
+        if (normalized) terms.push(literalStars(stem(normalized)))
+      })
+      if (terms.length > 1) found.push(terms)
+    })
+    return found
   }
 
   /*
@@ -134,13 +200,13 @@
     var termKey = shardKey(entry.term, keys)
     var list = terms(termKey)
     if (list.indexOf(entry.term) !== -1) add(entry.term, BOOST_EXACT)
-    var limit = typoLimit(chars(entry.term).length)
+    var limit = entry.quoted ? 0 : typoLimit(chars(entry.term).length)
     if (limit) {
       list.forEach(function (term) {
         if (term !== entry.term && withinDistance(entry.term, term, limit)) add(term, BOOST_FUZZY)
       })
     }
-    if (chars(entry.word).length >= 2) {
+    if (!entry.quoted && chars(entry.word).length >= 2) {
       var completions = terms(shardKey(entry.word, keys)).filter(function (term) {
         return term.lastIndexOf(entry.word, 0) === 0
       })
@@ -164,24 +230,32 @@
   /* The shard keys a query needs before it can run. */
   function keysFor(query, keys) {
     var needed = Object.create(null)
-    analyze(query)
-      .slice(0, MAX_WORDS)
-      .forEach(function (entry) {
-        var termKey = shardKey(entry.term, keys)
-        if (termKey !== null) needed[termKey] = true
-        var wordKey = chars(entry.word).length >= 2 ? shardKey(entry.word, keys) : null
-        if (wordKey !== null) needed[wordKey] = true
+    queryWords(query).forEach(function (entry) {
+      var termKey = shardKey(entry.term, keys)
+      if (termKey !== null) needed[termKey] = true
+      var wordKey = !entry.quoted && chars(entry.word).length >= 2 ? shardKey(entry.word, keys) : null
+      if (wordKey !== null) needed[wordKey] = true
+    })
+    return Object.keys(needed).sort()
+  }
+
+  /* The keys of the positions a query needs besides its shards: its phrases' terms'. */
+  function positionKeysFor(query, keys) {
+    var needed = Object.create(null)
+    phrases(query).forEach(function (terms) {
+      terms.forEach(function (term) {
+        var key = shardKey(term, keys)
+        if (key !== null) needed[key] = true
       })
+    })
     return Object.keys(needed).sort()
   }
 
   /* A query's words, each as the index terms it stands for: [{key: [[term, boost, exact], …]}]. */
   function plan(query, terms, keys) {
-    return analyze(query)
-      .slice(0, MAX_WORDS)
-      .map(function (entry) {
-        return expansions(entry, terms, keys)
-      })
+    return queryWords(query).map(function (entry) {
+      return expansions(entry, terms, keys)
+    })
   }
 
   /* A source's terms of one shard (none for a shard it lacks or has not loaded). */
@@ -197,11 +271,9 @@
    * query's plan (a search's `words`). */
   function unmatchedWords(query, planned) {
     var found = []
-    analyze(query)
-      .slice(0, MAX_WORDS)
-      .forEach(function (entry, i) {
-        if (!Object.keys(planned[i]).length && typoLimit(chars(entry.term).length)) found.push(i)
-      })
+    queryWords(query).forEach(function (entry, i) {
+      if (!Object.keys(planned[i]).length && typoLimit(chars(entry.term).length)) found.push(i)
+    })
     return found
   }
 
@@ -218,7 +290,7 @@
 
   /* The term lengths a correction of the query's word at `position` may have. */
   function correctionLengths(query, position) {
-    var range = lengthRange(analyze(query)[position])
+    var range = lengthRange(queryWords(query)[position])
     var lengths = []
     for (var length = range[0]; length <= range[1]; length++) lengths.push(length)
     return lengths
@@ -278,15 +350,13 @@
    * corrected. Run once their correction lengths (`correctionLengths`) are loaded. */
   function corrected(query, missing, termsOfLength) {
     var changed = 0
-    var words = analyze(query)
-      .slice(0, MAX_WORDS)
-      .map(function (entry, i) {
-        if (missing.indexOf(i) === -1) return entry.word
-        var term = closestTerm(entry, termsOfLength)
-        if (term === null) return entry.word
-        changed++
-        return respelled(entry, term)
-      })
+    var words = queryWords(query).map(function (entry, i) {
+      if (missing.indexOf(i) === -1) return entry.word
+      var term = closestTerm(entry, termsOfLength)
+      if (term === null) return entry.word
+      changed++
+      return respelled(entry, term)
+    })
     return changed ? words.join(" ") : null
   }
 
@@ -313,11 +383,14 @@
   }
 
   /* For a query of several words with no result: the query less the one word whose
-   * removal leaves the most results, or null. Its shards are loaded already. */
+   * removal leaves the most results, or null; for a query with quotes, the query without
+   * them when it has results. Its shards are loaded already. */
   function fewerWords(query, source, accept) {
-    var words = analyze(query).slice(0, MAX_WORDS)
+    var words = queryWords(query)
     var best = null
     var most = 0
+    var plain = unquoted(query)
+    if (quoteParts(query).length > 1) return find(plain, source, accept).count ? plain : null
     if (words.length < 2) return null
     words.forEach(function (_, i) {
       var fewer = words
@@ -346,23 +419,84 @@
     return null
   }
 
-  /* Results in the order shown: first by how many of the query's words they hold exactly
-   * (as typed, or the same stem), then by score: a paper with the word typed comes before
-   * papers that have only a word an edit away or one that starts with it. */
+  /* Results in the order shown: first by how many of the query's words they hold with
+   * the same stem, then by how many in the very form typed, then by score: a paper with
+   * the word typed (`recenters`) comes before papers that have only another word of its
+   * stem (`recent`), and those before papers with only a word an edit away or one that
+   * starts with it. `exact` holds both counts (see exactness). */
   function better(a, b) {
     return b.exact - a.exact || b.score - a.score || a.ref - b.ref
+  }
+
+  /* What a word held adds to a result's `exact`: its stem counts above any number of
+   * words held in their form. */
+  function exactness(words, sameForm) {
+    return words.length + 1 + (sameForm ? 1 : 0)
+  }
+
+  /* The largest `exact` of a query of this many words. */
+  function mostExact(words) {
+    return words.length * (words.length + 2)
+  }
+
+  function everyRef() {
+    return true
+  }
+
+  function refsOf(gaps) {
+    var refs = new Set()
+    var ref = 0
+    for (var i = 0; i < gaps.length; i++) refs.add((ref += gaps[i]))
+    return refs
+  }
+
+  /* Which of the papers that have a word's term hold the word in the very form typed: a
+   * test of refs, or null when none does. A term's forms are in its shard's entry
+   * (papershelf/search/occurrences.py): none when the term is its only form, one form,
+   * or each form with its papers, the most used with the papers that lack it. */
+  function holder(source, entry) {
+    var key = shardKey(entry.term, source.keys)
+    var shard = key === null ? null : source.shard(key)
+    var found = shard && shard.entries[entry.term]
+    if (!found) return null
+    var forms = found[3]
+    if (forms === undefined) return entry.word === entry.term ? everyRef : null
+    if (typeof forms === "string") return forms === entry.word ? everyRef : null
+    for (var i = 0; i < forms.length; i++) {
+      if (forms[i][0] !== entry.word) continue
+      var refs = refsOf(forms[i][1])
+      if (i === 0) {
+        return function (ref) {
+          return !refs.has(ref)
+        }
+      }
+      return function (ref) {
+        return refs.has(ref)
+      }
+    }
+    return null
+  }
+
+  /* For each of a query's words, its `holder`. */
+  function holders(query, source) {
+    if (!source) return []
+    return queryWords(query).map(function (entry) {
+      return holder(source, entry)
+    })
   }
 
   /*
    * Score planned words with lunr.js: one lunr query per word and shard key, on
    * `indexFor(key)`, a lunr.Index holding at least the postings of every document that can
-   * be a result. A result must match every word; its score is the sum. Best first (`better`).
+   * be a result. A result must match every word; its score is the sum. Best first
+   * (`better`); `held[w]` tells the results that hold word w in the form typed.
    */
-  function rank(words, indexFor) {
+  function rank(words, indexFor, held) {
     var combined = null
     for (var w = 0; w < words.length; w++) {
       var groups = words[w]
       var exact = exactTerm(groups)
+      var sameForm = held[w] || null
       var found = new Map()
       Object.keys(groups).forEach(function (key) {
         var results = indexFor(key).query(function (q) {
@@ -375,7 +509,9 @@
           var hit = found.get(result.ref)
           if (hit === undefined) found.set(result.ref, (hit = new Result(Number(result.ref))))
           hit.score += result.score
-          if (exact !== null && Object.prototype.hasOwnProperty.call(result.matchData.metadata, exact)) hit.exact = 1
+          if (exact !== null && Object.prototype.hasOwnProperty.call(result.matchData.metadata, exact)) {
+            hit.exact = exactness(words, sameForm !== null && sameForm(hit.ref))
+          }
           hit.matches.push(result.matchData)
         }
       })
@@ -405,7 +541,7 @@
   function Result(ref) {
     this.ref = ref
     this.score = 0
-    this.exact = 0 // words of the query it holds exactly
+    this.exact = 0 // the query's words it holds exactly (see `better`)
     this.matches = []
   }
   Object.defineProperty(Result.prototype, "terms", {
@@ -501,6 +637,73 @@
   }
 
   /*
+   * One positions file of the build: for each term of the shard of the same key, the
+   * positions of its every posting, in the shard's order (papershelf/search/occurrences.py).
+   */
+  function Positions(data) {
+    var entries = Object.create(null)
+    data.terms.forEach(function (entry) {
+      entries[entry[0]] = entry[1]
+    })
+    this.entries = entries
+    this.decoded = Object.create(null)
+  }
+
+  /* A term's positions: field number -> Map of ref -> positions, ascending. */
+  Positions.prototype.of = function (term, shard) {
+    var known = this.decoded[term]
+    if (known) return known
+    var byField = Object.create(null)
+    var postings = shard.postings(term).postings
+    ;(this.entries[term] || []).forEach(function (part, i) {
+      var refs = postings[i].refs
+      var map = new Map()
+      part[1].forEach(function (value, k) {
+        if (typeof value === "number") {
+          map.set(refs[k], [value])
+          return
+        }
+        var at = 0
+        map.set(
+          refs[k],
+          value.map(function (gap) {
+            return (at += gap)
+          })
+        )
+      })
+      byField[part[0]] = map
+    })
+    return (this.decoded[term] = byField)
+  }
+
+  function loadPositions(data) {
+    return new Positions(data)
+  }
+
+  /* Whether a paper has a phrase's terms next to each other, in order, in one field.
+   * `source.positions(key)` gives the loaded positions of a shard key (positionKeysFor). */
+  function hasPhrase(source, terms, ref) {
+    var lists = terms.map(function (term) {
+      var key = shardKey(term, source.keys)
+      var shard = key === null ? null : source.shard(key)
+      var positions = key === null ? null : source.positions(key)
+      return shard && positions && shard.entries[term] ? positions.of(term, shard) : null
+    })
+    if (lists.indexOf(null) !== -1) return false
+    return Object.keys(lists[0]).some(function (field) {
+      var here = lists.map(function (byField) {
+        return byField[field] ? byField[field].get(ref) : undefined
+      })
+      if (here.indexOf(undefined) !== -1) return false
+      return here[0].some(function (start) {
+        return here.every(function (positions, i) {
+          return positions.indexOf(start + i) !== -1
+        })
+      })
+    })
+  }
+
+  /*
    * Find a query's results in the split index. `source` is {keys: the manifest's shard keys,
    * count: documents in the index, shard(key): a loaded Shard or null}; `accept(ref)`, if
    * given, filters the results. Returns a Found: how many results there are, and the best
@@ -515,11 +718,14 @@
    */
   function find(query, source, accept) {
     var words = plan(query, shardTerms(source), source.keys)
+    var held = holders(query, source)
+    var wanted = phrases(query)
     var estimate = new Float64Array(source.count)
     var matched = new Uint8Array(source.count) // words matched so far
     var exact = new Uint8Array(source.count) // words held exactly (see `better`)
     var countedExact = new Uint8Array(source.count) // the last word counted in `exact`, plus 1
     words.forEach(function (groups, w) {
+      var sameForm = held[w]
       Object.keys(groups).forEach(function (key) {
         var shard = source.shard(key)
         var length = Math.sqrt(
@@ -536,7 +742,7 @@
               matched[ref] = w + 1
               if (pair[2] && countedExact[ref] !== w + 1) {
                 countedExact[ref] = w + 1 // a ref is in a term's postings once per field
-                exact[ref]++
+                exact[ref] += exactness(words, sameForm !== null && sameForm(ref))
               }
               estimate[ref] += scale * part.weights[i]
             }
@@ -546,15 +752,21 @@
     })
     var refs = []
     for (var ref = 0; ref < source.count; ref++) {
-      if (words.length && matched[ref] === words.length && (!accept || accept(ref))) refs.push(ref)
+      if (words.length && matched[ref] === words.length && (!accept || accept(ref)) && phrased(ref)) refs.push(ref)
     }
-    return new Found(words, source, Int32Array.from(refs), estimate, exact)
+    function phrased(ref) {
+      return wanted.every(function (terms) {
+        return hasPhrase(source, terms, ref)
+      })
+    }
+    return new Found(words, source, Int32Array.from(refs), estimate, exact, held)
   }
 
   var EPSILON = 1e-9 // relative; rounding differences are below 1e-12
 
-  function Found(words, source, refs, estimate, exact) {
+  function Found(words, source, refs, estimate, exact, held) {
     this.words = words
+    this.held = held // per word, which results hold it in the form typed (`holder`)
     this.source = source
     this.refs = refs // every result, by ref
     this.count = refs.length
@@ -582,9 +794,9 @@
     if (this.best.length < count) {
       var estimate = this.estimate
       var exact = this.exact
-      var perTier = new Int32Array(this.words.length + 1)
+      var perTier = new Int32Array(mostExact(this.words) + 1)
       for (var r = 0; r < this.count; r++) perTier[exact[this.refs[r]]]++
-      var tier = this.words.length
+      var tier = mostExact(this.words)
       var above = 0 // results in tiers above `tier`
       while (above + perTier[tier] < count) above += perTier[tier--]
       var estimates = new Float64Array(perTier[tier])
@@ -618,9 +830,13 @@
     var termsByKey = this.termsByKey
     var source = this.source
     var indexes = Object.create(null)
-    var ranked = rank(this.words, function (key) {
-      return (indexes[key] = indexes[key] || source.shard(key).index(termsByKey[key], wanted))
-    })
+    var ranked = rank(
+      this.words,
+      function (key) {
+        return (indexes[key] = indexes[key] || source.shard(key).index(termsByKey[key], wanted))
+      },
+      this.held
+    )
     var close = ranked.every(function (result) {
       return Math.abs(result.score - estimate[result.ref]) <= EPSILON * (1 + Math.abs(result.score))
     })
@@ -629,10 +845,11 @@
 
   /*
    * The reference the split index is tested against: queries run on one lunr.js index of
-   * the whole catalog (as lunr.py serializes it), with the same expansions per shard key.
-   * Returns search(query) → every result, best first.
+   * the whole catalog (as lunr.py serializes it), with the same expansions per shard key
+   * and the forms of words that `forms` (a split index's source) holds. Returns
+   * search(query) → every result, best first.
    */
-  function wholeIndex(serialized, keys) {
+  function wholeIndex(serialized, keys, forms) {
     var index = lunr.Index.load(serialized)
     var byKey = Object.create(null)
     Object.keys(index.invertedIndex)
@@ -645,9 +862,13 @@
       return byKey[key] || []
     }
     return function (query) {
-      return rank(plan(query, terms, keys), function () {
-        return index
-      })
+      return rank(
+        plan(query, terms, keys),
+        function () {
+          return index
+        },
+        holders(query, forms)
+      )
     }
   }
 
@@ -656,6 +877,9 @@
     normalizeWord: normalizeWord,
     shardKey: shardKey,
     keysFor: keysFor,
+    positionKeysFor: positionKeysFor,
+    queryWords: queryWords,
+    phrases: phrases,
     plan: plan,
     withinDistance: withinDistance,
     distance: distance,
@@ -667,6 +891,7 @@
     spelledOut: spelledOut,
     find: find,
     loadShard: loadShard,
+    loadPositions: loadPositions,
     wholeIndex: wholeIndex,
   }
 })

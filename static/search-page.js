@@ -21,6 +21,7 @@
 
   var manifest = null
   var shards = Object.create(null) // key -> loaded shard
+  var positions = Object.create(null) // key -> loaded positions of a shard's terms
   var termLists = Object.create(null) // length -> the catalog's terms of that length, loaded
   var files = Object.create(null) // url -> promise of parsed JSON
   var current = { found: null, shown: 0 }
@@ -67,19 +68,29 @@
       shard: function (key) {
         return shards[key] || null
       },
+      positions: function (key) {
+        return positions[key] || null
+      },
     }
   }
 
+  /* The shards a query needs, and for its quoted phrases the positions of their terms. */
   function loadShards(query) {
-    var keys = core.keysFor(query, manifest.shards).filter(function (key) {
-      return manifest.shards[key] && !shards[key]
-    })
-    return Promise.all(
-      keys.map(function (key) {
-        return fetchJSON(manifest.shards[key]).then(function (data) {
-          shards[key] = core.loadShard(data)
+    function load(keys, files, loaded, make) {
+      return keys
+        .filter(function (key) {
+          return files[key] && !loaded[key]
         })
-      })
+        .map(function (key) {
+          return fetchJSON(files[key]).then(function (data) {
+            loaded[key] = make(data)
+          })
+        })
+    }
+    return Promise.all(
+      load(core.keysFor(query, manifest.shards), manifest.shards, shards, core.loadShard).concat(
+        load(core.positionKeysFor(query, manifest.shards), manifest.positions, positions, core.loadPositions)
+      )
     )
   }
 
@@ -344,7 +355,7 @@
     if (!query && !filtered) {
       list.textContent = ""
       more.hidden = true
-      setStatus("Type to search " + (manifest ? manifest.count + " papers" : "the catalog") + ", or choose a tag to browse.")
+      setStatus("Type to search " + (manifest ? manifest.count + " papers" : "the catalog") + ", or choose a tag to browse.", "Put a phrase in quotes to find it word for word.")
       settled(query)
       return Promise.resolve()
     }
@@ -376,7 +387,8 @@
         if (!found.count) {
           more.hidden = true
           var fewer = core.fewerWords(respelled || query, source(), accept)
-          if (fewer) setStatus("No paper has all of “" + query + "”.", "", fewer)
+          var phrase = core.phrases(query).length > 0
+          if (fewer) setStatus((phrase ? "No paper has the phrase " : "No paper has all of ") + "“" + query.replace(/["\u201c\u201d\u201e]/g, "") + "”.", "", fewer)
           else
             setStatus(
               "No results for “" + query + "”.",

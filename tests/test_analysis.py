@@ -15,8 +15,8 @@ from papershelf.config import load_config
 
 
 def assert_same(table, expected) -> None:
-    assert table.vocabulary == expected.vocabulary
-    for name in ("doc", "field", "term", "count", "lengths"):
+    assert table.vocabulary == expected.vocabulary and table.forms == expected.forms
+    for name in ("doc", "field", "term", "count", "lengths", "form", "position"):
         assert np.array_equal(getattr(table, name), getattr(expected, name)), name
 
 

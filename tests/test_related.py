@@ -43,7 +43,9 @@ def test_related_papers_equal_the_all_pairs_ranking(built_site: Path, monkeypatc
 def paper_terms(title: str, abstract: str) -> PaperTerms:
     fields = [field_terms(title), [], [], field_terms(abstract)]
     counted = [Counter(terms) for terms in fields]
-    return PaperTerms(tuple(tuple(c) for c in counted), tuple(tuple(c.values()) for c in counted), tuple(map(len, fields)))
+    occurrences = [[term for term, count in c.items() for _ in range(count)] for c in counted]
+    positions = [tuple(range(len(found))) for found in occurrences]
+    return PaperTerms(tuple(tuple(c) for c in counted), tuple(tuple(c.values()) for c in counted), tuple(map(len, fields)), tuple(map(tuple, occurrences)), tuple(positions))
 
 
 def test_function_words_never_make_papers_related() -> None:

@@ -55,8 +55,8 @@ def test_word_analysis() -> None:
 def test_fast_postings_equal_lunr_py_builder(built_site: Path) -> None:
     papers, _ = catalog_words(built_site)
     reference = build_index(papers)
-    entries = [json.loads(entry) for _, entry in term_entries(sorted_postings(term_table([analyze(paper) for paper in papers]))[0])]
-    assert {term: index for term, index, _ in entries} == {term: posting["_index"] for term, posting in reference.inverted_index.items()}
+    entries = [json.loads(entry) for _, entry, _ in term_entries(sorted_postings(term_table([analyze(paper) for paper in papers]))[0])]
+    assert {term: index for term, index, *_ in entries} == {term: posting["_index"] for term, posting in reference.inverted_index.items()}
     expected = {}
     for field_ref, vector in reference.field_vectors.items():
         field, _, ref = field_ref.partition("/")
@@ -64,7 +64,7 @@ def test_fast_postings_equal_lunr_py_builder(built_site: Path) -> None:
             expected[(field, int(ref), vector.elements[i])] = round(vector.elements[i + 1] * 1000)
     weights = {
         (FIELD_NAMES[number], ref, index): weight
-        for _, index, fields in entries
+        for _, index, fields, *_ in entries
         for number, gaps, values in fields
         for ref, weight in zip(itertools.accumulate(gaps), values)
     }
@@ -141,6 +141,74 @@ def test_words_inside_urls_hosts_and_names_find_their_papers(built_site: Path, t
     assert title("qvlm") == title("QVLM") == title("Q-VLM") == "Q-VLM: Post-training Quantization for Large Vision-Language Models"
     assert all("GPT-4" in f"{papers[ref].title} {papers[ref].abstract}" for ref in ranked["gpt4"]["top"]) and ranked["gpt4"]["count"] >= 3
     assert ranked["github.com"]["count"] >= 80  # the host typed whole: in most GitHub links
+
+
+def _fields_tokens(paper) -> list[list[tuple[str, str, int]]]:
+    from papershelf.analysis import field_tokens, search_fields
+
+    return [field_tokens(text) for text in search_fields(paper)]
+
+
+def test_a_quoted_phrase_finds_the_papers_with_its_words_side_by_side(built_site: Path, tmp_path: Path) -> None:
+    """Two- and three-word phrases taken from the catalog's abstracts find exactly the papers
+    with those terms adjacent and in order in one field, a subset of those with the words
+    anywhere; and every paper whose text says the phrase as typed."""
+    papers, _ = catalog_words(built_site)
+    tokens = [_fields_tokens(paper) for paper in papers]
+    rng = random.Random(5)
+    phrases = []
+    for ref in rng.sample(range(len(papers)), 60):
+        words = papers[ref].abstract.split()
+        start = rng.randrange(max(1, len(words) - 3))
+        phrases.append(" ".join(words[start : start + rng.choice([2, 3])]))
+    phrases += ["knowledge distillation", "state of the art", "mixture of experts", "large language models"]
+    queries = [f'"{phrase}"' for phrase in phrases] + phrases
+    (tmp_path / "queries.json").write_text(json.dumps(queries))
+    results = node("results", str(built_site / "site"), str(tmp_path / "queries.json"))
+    narrower = 0
+    for phrase in phrases:
+        terms = [index_term(word) for word in re.split(r"[\s\-]+", phrase.lower()) if index_term(word)]
+        expected = {
+            ref
+            for ref, fields in enumerate(tokens)
+            if any(
+                any(all(field[i + k][0] == term and field[i + k][2] == field[i][2] + k for k, term in enumerate(terms)) for i in range(len(field) - len(terms) + 1))
+                for field in fields
+            )
+        }
+        typed = re.compile(r"(?<!\w)" + re.escape(phrase.lower()) + r"(?!\w)")
+        said = {ref for ref, paper in enumerate(papers) if typed.search(" ".join(f"{paper.title} {paper.abstract}".lower().split()))}
+        found = {ref for ref, _ in results[f'"{phrase}"']}
+        assert found == expected and said <= found, phrase
+        assert found <= {ref for ref, _ in results[phrase]}
+        narrower += len(found) < len(results[phrase])
+    assert narrower >= 5  # quotes change the answer for some phrases
+
+
+def test_a_paper_with_the_very_word_typed_comes_before_other_words_of_its_stem(built_site: Path, tmp_path: Path) -> None:
+    """For a word written in several forms across the catalog, the papers holding the form
+    typed rank first, then the other papers with its stem; `recenters` finds first the one
+    paper that says it, ahead of the papers that say "recent"."""
+    papers, words = catalog_words(built_site)
+    tokens = [_fields_tokens(paper) for paper in papers]
+    forms: dict[str, set[str]] = {}
+    for fields in tokens:
+        for field in fields:
+            for term, form, _ in field:
+                forms.setdefault(term, set()).add(form)
+    chosen = sorted(form for term, written in forms.items() if len(written) > 1 for form in written)
+    queries = random.Random(9).sample(chosen, 80) + ["recenters", "models", "transformers"]
+    (tmp_path / "queries.json").write_text(json.dumps(queries))
+    results = node("results", str(built_site / "site"), str(tmp_path / "queries.json"))
+    for query in queries:
+        term = index_term(query)
+        holding = {ref for ref, fields in enumerate(tokens) if any(form == query for field in fields for _, form, _ in field)}
+        stem_only = {ref for ref, fields in enumerate(tokens) if any(t == term for field in fields for t, _, _ in field)} - holding
+        ranked = [ref for ref, _ in results[query]]
+        assert set(ranked[: len(holding)]) == holding, query
+        assert set(ranked[len(holding) : len(holding) + len(stem_only)]) == stem_only, query
+    recenters = results["recenters"]
+    assert "recenters" in papers[recenters[0][0]].abstract and len(recenters) > 20
 
 
 def test_inner_words() -> None:

@@ -265,3 +265,24 @@ def test_a_misspelt_word_is_respelled_and_a_query_with_no_result_offers_fewer_wo
     assert count(settle(page, query)) >= 1 and page.locator("#search-input").input_value() == query
     page.wait_for_url(re.compile(r".*q=" + query + ".*"))
     assert page.problems == []
+
+
+def test_a_quoted_phrase_finds_its_words_side_by_side_and_offers_them_unquoted_when_absent(page, site_origin: str) -> None:
+    """Quotes narrow a query to the papers that have its words next to each other, in order
+    (the first result says the phrase); a phrase no paper has offers the query
+    without quotes, and the page loads the phrases' positions only for quoted queries."""
+    fetched: list[str] = []
+    page.on("request", lambda request: fetched.append(request.url))
+    page.goto(site_origin + "search/?q=knowledge%20distillation")
+    words = count(settle(page, "knowledge distillation"))
+    assert not any("/search/x/" in url for url in fetched)
+    page.goto(site_origin + "search/?q=%22knowledge%20distillation%22")
+    quoted = count(settle(page, '"knowledge distillation"'))
+    assert 5 <= quoted < words and any("/search/x/" in url for url in fetched)
+    first = page.locator("#search-results > li").first.inner_text()
+    assert "knowledge distillation" in " ".join(first.lower().replace("-", " ").split())
+    page.goto(site_origin + "search/?q=%22knowledge%20quantization%22")
+    status = settle(page, '"knowledge quantization"')
+    assert status.startswith("No paper has the phrase “knowledge quantization”.") and "Did you mean" in status
+    page.locator("#search-status a").click()
+    assert count(settle(page, "knowledge quantization")) == 2 and page.problems == []

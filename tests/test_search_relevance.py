@@ -19,7 +19,7 @@ from tests.test_search import node
 ROOT = Path(__file__).resolve().parent.parent
 SET = Path(__file__).resolve().parent / "search_relevance.yaml"
 REPORT = ROOT / "test-output" / "search-relevance.json"
-MRR_AT_LEAST = 0.94
+MRR_AT_LEAST = 0.97
 TOPIC_TOP3_AT_LEAST = 0.85
 
 

@@ -18,7 +18,7 @@ from papershelf.digests import sha256
 from papershelf.gz import SUFFIX, gzipped
 from papershelf.markup import excerpt
 from papershelf.paper import Paper
-from papershelf.search.postings import compact_json
+from papershelf.search.encoding import compact_json
 from papershelf.search.shards import IndexFiles, index_files
 
 GZ_JSON = ".json" + SUFFIX
@@ -88,6 +88,7 @@ def search_files(catalog: Catalog, table: TermTable, code: str = "", index: Inde
     papers = search_order(catalog.papers)
     index = index if index is not None else index_files(table)[0]
     shard_paths = {key: add(f"t/{key.encode('utf-8').hex()}", data, GZ_JSON) for key, data in index.shards.items()}
+    position_paths = {key: add(f"x/{key.encode('utf-8').hex()}", data, GZ_JSON) for key, data in index.positions.items()}
     tag_number = {tag.name: number for number, tag in enumerate(catalog.tags)}
     layout = json.dumps([code, DOCS_PER_CHUNK, list(tag_number)])
     chunks = []
@@ -124,6 +125,8 @@ def search_files(catalog: Catalog, table: TermTable, code: str = "", index: Inde
         "docsPerChunk": DOCS_PER_CHUNK,
         "chunksPerPart": CHUNKS_PER_PART,
         "shards": shard_paths,
+        # Each shard's terms' positions, by the same keys: fetched for quoted phrases only.
+        "positions": position_paths,
         # Chunk i is search/d/<i>.<digest>.json.gz, its digest item i % chunksPerPart of the
         # part listed at i // chunksPerPart.
         "docParts": directory,

@@ -4,7 +4,6 @@ postings' order is kept between builds (`RefGaps`) and grown when a dump appends
 
 from __future__ import annotations
 
-import json
 import math
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -13,13 +12,10 @@ from typing import TypeGuard
 import numpy as np
 
 from papershelf.analysis import FIELDS, TermTable
+from papershelf.search.encoding import ascii_numbers, compact_json
+from papershelf.search.occurrences import form_entries, position_text
 
 K1, B = 1.2, 0.75  # lunr's BM25 parameters
-
-
-def compact_json(data: object) -> bytes:
-    """JSON as the search files store it: UTF-8, no spaces."""
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def bm25_thousandths(table: TermTable) -> np.ndarray:
@@ -46,35 +42,6 @@ def bm25_thousandths(table: TermTable) -> np.ndarray:
         for i in np.flatnonzero(np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6).tolist():
             part[i] = round(round(float(score[i]), 3) * 1000)
     return thousandths
-
-
-def ascii_numbers(values: np.ndarray) -> tuple[bytes, np.ndarray]:
-    """Non-negative integers as decimal text, each followed by a comma, and where each one
-    starts (plus the end): the text of values[i:j] is `text[starts[i] : starts[j] - 1]`.
-    Array arithmetic instead of ten million Python ints through json.dumps: each number is
-    written at a fixed width, then its leading zeros are dropped."""
-    if len(values) == 0:
-        return b"", np.zeros(1, dtype=np.int64)
-    if values.min() < 0 or values.max() >= 2**31:
-        raise ValueError("values out of range")
-    values = values.astype(np.int32)
-    width = len(str(int(values.max())))
-    digits = np.ones(len(values), dtype=np.int8)
-    for place in range(1, width):
-        digits += values >= 10**place
-    columns = np.arange(width + 1)
-    pieces = []
-    for start in range(0, len(values), 1 << 20):  # bounded temporary memory
-        rest, count = values[start : start + (1 << 20)].copy(), digits[start : start + (1 << 20)]
-        chars = np.full((len(rest), width + 1), ord(","), dtype=np.uint8)
-        for column in range(width - 1, -1, -1):
-            rest, digit = np.divmod(rest, 10)
-            chars[:, column] = digit
-        chars[:, :width] += ord("0")
-        pieces.append(chars[columns[None, :] >= (width - count)[:, None]])
-    starts = np.zeros(len(values) + 1, dtype=np.int64)
-    np.cumsum(digits + 1, out=starts[1:])
-    return np.concatenate(pieces).tobytes(), starts
 
 
 @dataclass
@@ -178,15 +145,27 @@ class SortedPostings:
     weight_cuts: list[int]
     group_fields: list[int]
     first_group: list[int]  # per term number, its first group; one more at the end
+    forms: dict[int, bytes]  # term number -> its forms (occurrences.form_entries)
+    positions: bytes  # each group's positions (occurrences.position_text)
+    position_cuts: list[int]
 
     def entry(self, number: int) -> bytes:
-        """`[term, term index, [[field, ref gaps, weights in thousandths], …]]` as JSON."""
+        """`[term, term index, [[field, ref gaps, weights in thousandths], …]]` as JSON, and
+        the term's forms after them when it has some (`occurrences.form_entries`)."""
         gaps, gap_cuts, weights, weight_cuts = self.gaps, self.gap_cuts, self.weights, self.weight_cuts
         fields = [
             b"[%d,[%s],[%s]]" % (self.group_fields[g], gaps[gap_cuts[g] : gap_cuts[g + 1] - 1], weights[weight_cuts[g] : weight_cuts[g + 1] - 1])
             for g in range(self.first_group[number], self.first_group[number + 1])
         ]
-        return b"[%s,%d,[%s]]" % (compact_json(self.names[number]), number, b",".join(fields))
+        forms = self.forms.get(number)
+        return b"[%s,%d,[%s]%s]" % (compact_json(self.names[number]), number, b",".join(fields), b"," + forms if forms else b"")
+
+    def position_entry(self, number: int) -> bytes:
+        """`[term, [[field, [positions of each ref], …]], …]` as JSON, in the entry's order:
+        a ref's one position as a number, several as `[first, gaps…]`."""
+        text, cuts = self.positions, self.position_cuts
+        fields = [b"[%d,[%s]]" % (self.group_fields[g], text[cuts[g] : cuts[g + 1] - 1]) for g in range(self.first_group[number], self.first_group[number + 1])]
+        return b"[%s,[%s]]" % (compact_json(self.names[number]), b",".join(fields))
 
 
 def sorted_postings(table: TermTable, previous: RefGaps | None = None) -> tuple[SortedPostings, RefGaps]:
@@ -206,6 +185,8 @@ def sorted_postings(table: TermTable, previous: RefGaps | None = None) -> tuple[
             order, sizes = sorted_rows(table)
             writing = write_weights(order)
             gaps = ref_gaps(table, (order, sizes))
+        forms = form_entries(table)
+        positions, position_ends = position_text(table, gaps.order)
         weight_text, weight_starts = writing.result()
     filled = np.flatnonzero(np.diff(gaps.row_ends, prepend=0))  # the groups that have rows
     postings = SortedPostings(
@@ -216,13 +197,17 @@ def sorted_postings(table: TermTable, previous: RefGaps | None = None) -> tuple[
         weight_cuts=weight_starts[np.concatenate([[0], gaps.row_ends[filled]])].tolist(),
         group_fields=(filled % len(FIELDS)).tolist(),
         first_group=np.searchsorted(filled // len(FIELDS), np.arange(len(table.vocabulary) + 1)).tolist(),
+        forms=forms,
+        positions=positions,
+        position_cuts=np.concatenate([[0], position_ends[gaps.row_ends[filled] - 1]]).astype(np.int64).tolist(),
     )
     return postings, gaps
 
 
-def term_entries(postings: SortedPostings) -> list[tuple[str, bytes]]:
+def term_entries(postings: SortedPostings) -> list[tuple[str, bytes, bytes]]:
     """Every term in alphabetical order with its entry, as JSON: `[term, term index, [[field,
-    ref gaps, weights in thousandths], …]]`, refs (positions in the table) as gaps from the
-    previous ref, about half the bytes. The term index is lunr's: order of first appearance."""
+    ref gaps, weights in thousandths], …]]` (and its forms), refs (positions in the table)
+    as gaps from the previous ref, about half the bytes; and its positions' entry. The term
+    index is lunr's: order of first appearance."""
     numbers = sorted(range(len(postings.names)), key=postings.names.__getitem__)
-    return [(postings.names[number], postings.entry(number)) for number in numbers]
+    return [(postings.names[number], postings.entry(number), postings.position_entry(number)) for number in numbers]

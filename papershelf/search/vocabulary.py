@@ -12,7 +12,7 @@ import numpy as np
 
 from papershelf.analysis import TermTable
 from papershelf.gz import gzipped
-from papershelf.search.postings import compact_json
+from papershelf.search.encoding import compact_json
 
 # Words shorter than this are never corrected (search-core.js, correction): a typo of five
 # letters that drops one is the shortest term a correction needs.

@@ -118,12 +118,75 @@ test("a paper with the word typed comes before papers with only a word an edit a
   assert.deepEqual(
     ranked.map((r) => [r.ref, r.exact]),
     [
-      [1, 1],
+      [1, 2], // one word held with its stem (its form unknown: no shards given)
       [2, 0],
       [0, 0],
     ]
   )
   assert.ok(ranked[1].score > ranked[0].score) // the title's completion would have won on score
+})
+
+test("quoted words are marked, and each quoted part of two words or more is a phrase", () => {
+  assert.deepEqual(core.queryWords('“knowledge distillation” for "LLMs'), [
+    { word: "knowledge", term: "knowledg", quoted: true },
+    { word: "distillation", term: "distil", quoted: true },
+    { word: "for", term: "for", quoted: false },
+    { word: "llms", term: "llm", quoted: true }, // an unclosed quote runs to the end
+  ])
+  assert.deepEqual(core.queryWords('Nystr\\"{o}m "said".'), [
+    { word: 'nystr\\"{o}m', term: 'nystr\\"{o}m', quoted: false }, // a quote mark inside a word is the word's
+    { word: "said", term: "said", quoted: true },
+  ])
+  assert.deepEqual(core.phrases('"knowledge distillation" for "LLMs" "the the"'), [
+    ["knowledg", "distil"],
+    ["the", "the"],
+  ])
+  const source = sourceOf({ kn: ["knowledg", "knowledge"], di: ["distil", "distill"] })
+  const planned = core.plan('"knowledge"', (key) => source.shard(key).terms, source.keys)
+  assert.deepEqual(JSON.parse(JSON.stringify(planned)), [{ kn: [["knowledg", 10, 1]] }]) // no completion, no typo
+  assert.deepEqual(core.positionKeysFor('"knowledge distillation" models', { kn: 1, di: 1, mo: 1 }), ["di", "kn"])
+})
+
+/* A split index of two papers (refs 0 and 1), shards and positions as the build writes them. */
+function twoPapers(terms, positions) {
+  const shards = {}
+  const files = {}
+  for (const entry of terms) (shards[entry[0].slice(0, 2)] ??= { fields: ["title", "abstract"], terms: [] }).terms.push(entry)
+  for (const entry of positions) (files[entry[0].slice(0, 2)] ??= { terms: [] }).terms.push(entry)
+  const loaded = Object.fromEntries(Object.entries(shards).map(([key, data]) => [key, core.loadShard(data)]))
+  const placed = Object.fromEntries(Object.entries(files).map(([key, data]) => [key, core.loadPositions(data)]))
+  return { keys: Object.fromEntries(Object.keys(shards).map((key) => [key, 1])), count: 2, shard: (key) => loaded[key] || null, positions: (key) => placed[key] || null }
+}
+
+test("a paper with the very word typed comes before one with only another word of its stem", () => {
+  // Paper 0 says `recent` (and weighs more), paper 1 `recenters`: the term's most used form
+  // first with the papers lacking it, then the others with the papers having them.
+  const source = twoPapers([["recent", 0, [[1, [0, 1], [900, 500]]], [["recent", [1]], ["recenters", [1]]]]], [])
+  assert.deepEqual(core.find("recenters", source).top(2).map((r) => r.ref), [1, 0])
+  assert.deepEqual(core.find("recent", source).top(2).map((r) => r.ref), [0, 1])
+  assert.deepEqual(core.find("recently", source).top(2).map((r) => r.ref), [0, 1]) // neither: by score
+  // A term written in one form only, other than itself, and a term that is its only form.
+  const single = twoPapers([["readabl", 0, [[1, [0, 1], [500, 900]]], "readable"], ["read", 1, [[1, [0], [100]]]]], [])
+  assert.equal(core.find("readable", single).top(2)[0].ref, 1)
+  assert.ok(core.find("readable", single).top(2).every((r) => r.exact === core.find("readable", single).top(1)[0].exact))
+})
+
+test("a quoted phrase matches its words next to each other, in order, in one field", () => {
+  // Both papers have both words in the abstract; only paper 0 has them side by side.
+  const source = twoPapers(
+    [
+      ["knowledg", 0, [[1, [0, 1], [500, 500]]]],
+      ["distil", 1, [[1, [0, 1], [500, 500]]]],
+    ],
+    [
+      ["knowledg", [[1, [3, [7, 5]]]]], // paper 0 at 3, paper 1 at 7 and 12
+      ["distil", [[1, [4, 2]]]],
+    ]
+  )
+  assert.deepEqual(Array.from(core.find("knowledge distillation", source).refs), [0, 1])
+  assert.deepEqual(Array.from(core.find('"knowledge distillation"', source).refs), [0])
+  assert.deepEqual(Array.from(core.find('"distillation knowledge"', source).refs), []) // order counts
+  assert.equal(core.fewerWords('"distillation knowledge"', source), "distillation knowledge") // offered unquoted
 })
 
 /* A source of shards made of term lists, as the page holds them once loaded. */

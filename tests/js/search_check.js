@@ -6,6 +6,8 @@
  *   node search_check.js compare SITE UNSPLIT.json QUERIES.json   split and unsplit agree:
  *     every result, and the first 1, 10 and 25 asked for on their own
  *   node search_check.js whole SITE UNSPLIT.json QUERY   the unsplit index's refs for QUERY
+ *   node search_check.js results SITE QUERIES.json   each query's every result, best first,
+ *     as [ref, exact] (see search-core's `better`)
  *   node search_check.js rank SITE QUERIES.json   each query's result count and first 10 refs,
  *     after the page's corrections: a word that matches nothing respelled, else for no
  *     result at all, the query less one word (what the page offers)
@@ -31,6 +33,15 @@ function loadSite(site) {
     }
     return cache[key]
   }
+  const positionFiles = Object.create(null)
+  function positions(key) {
+    if (!(key in manifest.positions)) return null
+    if (!positionFiles[key]) {
+      const data = JSON.parse(zlib.gunzipSync(fs.readFileSync(path.join(site, manifest.positions[key]))).toString("utf8"))
+      positionFiles[key] = core.loadPositions(data)
+    }
+    return positionFiles[key]
+  }
   const lists = Object.create(null)
   function termsOfLength(length) {
     const file = manifest.termsByLength[length]
@@ -38,7 +49,7 @@ function loadSite(site) {
     if (!lists[length]) lists[length] = JSON.parse(zlib.gunzipSync(fs.readFileSync(path.join(site, file))).toString("utf8"))
     return lists[length]
   }
-  return { manifest, source: { keys: manifest.shards, count: manifest.count, shard }, termsOfLength }
+  return { manifest, source: { keys: manifest.shards, count: manifest.count, shard, positions }, termsOfLength }
 }
 
 const [mode, site, a, b] = process.argv.slice(2)
@@ -57,7 +68,7 @@ if (mode === "vocabulary") {
   }
   console.log(JSON.stringify({ words: Object.keys(words).length, pairs: checked, failures: failures.slice(0, 50), failed: failures.length }))
 } else if (mode === "compare") {
-  const whole = core.wholeIndex(JSON.parse(fs.readFileSync(a, "utf8")), manifest.shards)
+  const whole = core.wholeIndex(JSON.parse(fs.readFileSync(a, "utf8")), manifest.shards, source)
   const queries = JSON.parse(fs.readFileSync(b, "utf8"))
   const differences = []
   let pruned = 0 // queries whose first page lunr.js scored only some results for
@@ -78,8 +89,15 @@ if (mode === "vocabulary") {
   }
   console.log(JSON.stringify({ queries: queries.length, differences, pruned }))
 } else if (mode === "whole") {
-  const whole = core.wholeIndex(JSON.parse(fs.readFileSync(a, "utf8")), manifest.shards)
+  const whole = core.wholeIndex(JSON.parse(fs.readFileSync(a, "utf8")), manifest.shards, source)
   console.log(JSON.stringify({ refs: whole(b).map((r) => r.ref) }))
+} else if (mode === "results") {
+  const results = {}
+  for (const query of JSON.parse(fs.readFileSync(a, "utf8"))) {
+    const found = core.find(query, source)
+    results[query] = found.top(found.count).map((r) => [r.ref, r.exact])
+  }
+  console.log(JSON.stringify(results))
 } else if (mode === "rank") {
   const ranked = {}
   for (const query of JSON.parse(fs.readFileSync(a, "utf8"))) {
@@ -91,6 +109,6 @@ if (mode === "vocabulary") {
   }
   console.log(JSON.stringify(ranked))
 } else {
-  console.error("usage: search_check.js vocabulary|compare|whole|rank SITE …")
+  console.error("usage: search_check.js vocabulary|compare|whole|results|rank SITE …")
   process.exit(2)
 }
