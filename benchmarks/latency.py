@@ -51,32 +51,41 @@ def search_ms(page, query: str) -> float:
     return round((time.perf_counter() - started) * 1000 - DEBOUNCE_MS, 1)
 
 
-def measure(site: Path) -> dict:
+def measure(url: str, browser) -> dict:
+    """Each query's cold and warm time, and the status it ends with, in `browser` (a
+    Playwright Chromium) on the search page at `url`."""
+    results: dict[str, dict] = {}
+    for query in QUERIES:
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(url)
+        shown(page, "")
+        cold = search_ms(page, query)
+        page.fill("#search-input", "")
+        shown(page, "")
+        warm = search_ms(page, query)
+        status = page.locator("#search-status").inner_text()
+        context.close()
+        if "unavailable" in status:
+            raise RuntimeError(f"search failed for {query!r}: {status}")
+        results[query] = {"cold_ms": cold, "warm_ms": warm, "status": status}
+    return results
+
+
+def measured_in_chromium(site: Path) -> dict:
     from playwright.sync_api import sync_playwright
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(site)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}/search/"
-    results: dict[str, dict] = {}
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=shutil.which("chromium"), args=["--no-sandbox", "--disable-gpu"])
-            for query in QUERIES:
-                context = browser.new_context()
-                page = context.new_page()
-                page.goto(url)
-                shown(page, "")
-                cold = search_ms(page, query)
-                page.fill("#search-input", "")
-                shown(page, "")
-                warm = search_ms(page, query)
-                status = page.locator("#search-status").inner_text()
-                results[query] = {"cold_ms": cold, "warm_ms": warm, "status": status}
-                context.close()
-            browser.close()
+            try:
+                return measure(f"http://127.0.0.1:{server.server_address[1]}/search/", browser)
+            finally:
+                browser.close()
     finally:
         server.shutdown()
-    return results
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -86,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="papershelf-latency-") as folder:
         site = args.site or built_site(args.papers, Path(folder))
-        results = measure(site)
+        results = measured_in_chromium(site)
     for query, times in results.items():
         print(f"{query!r}: first search {times['cold_ms']} ms, again {times['warm_ms']} ms ({times['status']})")
     print(json.dumps(results))

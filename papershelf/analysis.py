@@ -382,12 +382,12 @@ def catalog_table(papers: list[Paper], keys: list[str], previous: TermTable | No
         else:
             j = reusable[key]
             block_start[i], block_end[i], lengths[i] = old_starts[j], old_starts[j + 1], previous.lengths[j]
-    rows = _gathered(block_start, block_end)
+    rows = gathered(block_start, block_end)
     count = np.concatenate([previous.count, fresh.count])
     # The same blocks of the occurrences, which lie in row order too.
     occurrences = np.zeros(len(count) + 1, dtype=np.int64)
     np.cumsum(count, out=occurrences[1:])
-    taken = _gathered(occurrences[block_start], occurrences[block_end])
+    taken = gathered(occurrences[block_start], occurrences[block_end])
     return by_first_appearance(
         names,
         doc=np.repeat(np.arange(len(papers), dtype=np.int32), block_end - block_start),
@@ -402,7 +402,7 @@ def catalog_table(papers: list[Paper], keys: list[str], previous: TermTable | No
     )
 
 
-def _gathered(block_start: np.ndarray, block_end: np.ndarray) -> np.ndarray:
+def gathered(block_start: np.ndarray, block_end: np.ndarray) -> np.ndarray:
     """The indices of blocks [start, end) of one long array, block after block."""
     sizes = block_end - block_start
     before = np.zeros(len(sizes), dtype=np.int64)

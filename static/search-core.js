@@ -54,15 +54,19 @@
   /* The words of a text as the index knows them: [{word, term}], in order, deduplicated. */
   function analyze(text) {
     var seen = Object.create(null)
+    return tokens(text).filter(function (entry) {
+      var key = entry.term + " " + entry.word
+      if (seen[key]) return false
+      return (seen[key] = true)
+    })
+  }
+
+  /* Every word of a text as the index knows it, [{word, term}], in order, repeats kept. */
+  function tokens(text) {
     var words = []
     lunr.tokenizer(String(text)).forEach(function (token) {
       var normalized = normalizeWord(token.toString())
-      if (!normalized) return
-      var word = literalStars(normalized)
-      var term = literalStars(stem(normalized))
-      if (seen[term + " " + word]) return
-      seen[term + " " + word] = true
-      words.push({ word: word, term: term })
+      if (normalized) words.push({ word: literalStars(normalized), term: literalStars(stem(normalized)) })
     })
     return words
   }
@@ -122,13 +126,10 @@
   function phrases(query) {
     var found = []
     quoteParts(query).forEach(function (part) {
-      if (!part.quoted) return
-      var terms = []
-      lunr.tokenizer(part.text).forEach(function (token) {
-        var normalized = normalizeWord(token.toString())
-        if (normalized) terms.push(literalStars(stem(normalized)))
+      var terms = tokens(part.text).map(function (entry) {
+        return entry.term
       })
-      if (terms.length > 1) found.push(terms)
+      if (part.quoted && terms.length > 1) found.push(terms)
     })
     return found
   }
@@ -457,9 +458,14 @@
   function holder(source, entry) {
     var key = shardKey(entry.term, source.keys)
     var shard = key === null ? null : source.shard(key)
-    var found = shard && shard.entries[entry.term]
-    if (!found) return null
-    var forms = found[3]
+    if (!shard || !shard.entries[entry.term]) return null
+    var known = entry.term + " " + entry.word
+    if (!(known in shard.holders)) shard.holders[known] = formHolder(shard.entries[entry.term][3], entry)
+    return shard.holders[known]
+  }
+
+  /* `holder` from a term's forms, as its shard entry lists them. */
+  function formHolder(forms, entry) {
     if (forms === undefined) return entry.word === entry.term ? everyRef : null
     if (typeof forms === "string") return forms === entry.word ? everyRef : null
     for (var i = 0; i < forms.length; i++) {
@@ -572,6 +578,7 @@
     this.terms = terms
     this.entries = entries
     this.decoded = Object.create(null)
+    this.holders = Object.create(null) // "term word" -> its `holder`, once asked
   }
 
   /* A term's index number and postings: [{field, refs, weights}], refs ascending. */
@@ -680,17 +687,29 @@
     return new Positions(data)
   }
 
-  /* Whether a paper has a phrase's terms next to each other, in order, in one field.
-   * `source.positions(key)` gives the loaded positions of a shard key (positionKeysFor). */
-  function hasPhrase(source, terms, ref) {
+  /* A test of refs: whether a paper has a phrase's terms next to each other, in order, in
+   * one field. `source.positions(key)` gives the loaded positions of a shard key
+   * (positionKeysFor). */
+  function phraseTest(source, terms) {
     var lists = terms.map(function (term) {
       var key = shardKey(term, source.keys)
       var shard = key === null ? null : source.shard(key)
       var positions = key === null ? null : source.positions(key)
       return shard && positions && shard.entries[term] ? positions.of(term, shard) : null
     })
-    if (lists.indexOf(null) !== -1) return false
-    return Object.keys(lists[0]).some(function (field) {
+    if (lists.indexOf(null) !== -1) {
+      return function () {
+        return false
+      }
+    }
+    var fields = Object.keys(lists[0])
+    return function (ref) {
+      return hasPhrase(lists, fields, ref)
+    }
+  }
+
+  function hasPhrase(lists, fields, ref) {
+    return fields.some(function (field) {
       var here = lists.map(function (byField) {
         return byField[field] ? byField[field].get(ref) : undefined
       })
@@ -719,7 +738,9 @@
   function find(query, source, accept) {
     var words = plan(query, shardTerms(source), source.keys)
     var held = holders(query, source)
-    var wanted = phrases(query)
+    var wanted = phrases(query).map(function (terms) {
+      return phraseTest(source, terms)
+    })
     var estimate = new Float64Array(source.count)
     var matched = new Uint8Array(source.count) // words matched so far
     var exact = new Uint8Array(source.count) // words held exactly (see `better`)
@@ -755,8 +776,8 @@
       if (words.length && matched[ref] === words.length && (!accept || accept(ref)) && phrased(ref)) refs.push(ref)
     }
     function phrased(ref) {
-      return wanted.every(function (terms) {
-        return hasPhrase(source, terms, ref)
+      return wanted.every(function (test) {
+        return test(ref)
       })
     }
     return new Found(words, source, Int32Array.from(refs), estimate, exact, held)
@@ -880,6 +901,7 @@
     positionKeysFor: positionKeysFor,
     queryWords: queryWords,
     phrases: phrases,
+    unquoted: unquoted,
     plan: plan,
     withinDistance: withinDistance,
     distance: distance,

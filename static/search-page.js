@@ -388,7 +388,7 @@
           more.hidden = true
           var fewer = core.fewerWords(respelled || query, source(), accept)
           var phrase = core.phrases(query).length > 0
-          if (fewer) setStatus((phrase ? "No paper has the phrase " : "No paper has all of ") + "“" + query.replace(/["\u201c\u201d\u201e]/g, "") + "”.", "", fewer)
+          if (fewer) setStatus((phrase ? "No paper has the phrase " : "No paper has all of ") + "“" + core.unquoted(query) + "”.", "", fewer)
           else
             setStatus(
               "No results for “" + query + "”.",

@@ -83,3 +83,13 @@ def test_synthetic_papers_are_shaped_like_the_sample_dumps() -> None:
     assert 65 < statistics.mean(len(title) for title, _ in papers) < 85
     assert 1200 < statistics.mean(len(abstract) for _, abstract in papers) < 1550
     assert 1.2 < statistics.mean(len(tagger.tags_for(title, abstract)) for title, abstract in papers) < 1.7
+
+
+def test_search_latency_in_chromium(site_origin: str, browser) -> None:
+    """The latency benchmark times every query, cold and warm, on a built site's search
+    page (the `browser` fixture makes sure chromium is there)."""
+    from benchmarks.latency import QUERIES, measure
+
+    results = measure(site_origin + "search/", browser)
+    assert list(results) == QUERIES
+    assert all(times["cold_ms"] > 0 and times["warm_ms"] > 0 and "results" in times["status"] for times in results.values())

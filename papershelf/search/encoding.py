@@ -40,3 +40,12 @@ def ascii_numbers(values: np.ndarray) -> tuple[bytes, np.ndarray]:
     starts = np.zeros(len(values) + 1, dtype=np.int64)
     np.cumsum(digits + 1, out=starts[1:])
     return np.concatenate(pieces).tobytes(), starts
+
+
+def gaps_within(values: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """Each value minus the one before it, except where `first` marks the start of a run
+    (ascending values in runs: refs of a group, positions of a row), which stays as it is."""
+    before = np.empty_like(values)
+    before[:1] = 0
+    before[1:] = values[:-1]
+    return np.where(first, values, values - before)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from papershelf.analysis import TermTable
-from papershelf.search.encoding import ascii_numbers, compact_json
+from papershelf.analysis import TermTable, gathered
+from papershelf.search.encoding import ascii_numbers, compact_json, gaps_within
 
 
 def _gaps_by_group(group: np.ndarray, refs: np.ndarray) -> tuple[bytes, np.ndarray]:
@@ -20,8 +20,7 @@ def _gaps_by_group(group: np.ndarray, refs: np.ndarray) -> tuple[bytes, np.ndarr
         return b"", np.zeros(1, dtype=np.int64)
     first = np.ones(len(refs), dtype=bool)
     first[1:] = group[1:] != group[:-1]
-    gaps = np.where(first, refs, refs - np.concatenate([[0], refs[:-1]]))
-    text, starts = ascii_numbers(gaps)
+    text, starts = ascii_numbers(gaps_within(refs, first))
     group_starts = starts[np.searchsorted(group, np.arange(int(group[-1]) + 2))]
     return text, group_starts
 
@@ -37,32 +36,34 @@ def form_entries(table: TermTable) -> dict[int, bytes]:
     form_term = np.zeros(len(form_names), dtype=np.int32)
     form_term[table.form] = occurrence_term
     forms_of_term = np.bincount(form_term, minlength=len(term_names))
-    special = forms_of_term > 1
-    for number, name in enumerate(form_names):
-        special[form_term[number]] |= name != term_names[form_term[number]]
-    if not special.any():
-        return {}
+    several = forms_of_term > 1
+    entries = {
+        int(form_term[number]): compact_json(name)  # its one form, in every paper that has it
+        for number, name in enumerate(form_names)
+        if not several[form_term[number]] and name != term_names[form_term[number]]
+    }
+    if not several.any():
+        return entries
+    # The (form, ref) pairs of the terms written in several forms, by form then ref.
     documents = len(table.lengths)
-    chosen = special[occurrence_term]
+    chosen = several[occurrence_term]
     pairs = np.unique(table.form[chosen].astype(np.int64) * documents + np.repeat(table.doc, table.count)[chosen])
     pair_form, pair_ref = np.divmod(pairs, documents)
     uses = np.bincount(pair_form, minlength=len(form_names))
-    # Each special term's most used form: most papers, then first by name.
-    by_name = np.argsort(np.array(form_names, dtype=object), kind="stable")
+    # Each such term's most used form: most papers, then first by name.
     rank_by_name = np.empty(len(form_names), dtype=np.int64)
-    rank_by_name[by_name] = np.arange(len(form_names))
-    candidates = np.flatnonzero(special[form_term] & (uses > 0))
+    rank_by_name[np.argsort(np.array(form_names, dtype=object), kind="stable")] = np.arange(len(form_names))
+    candidates = np.flatnonzero(several[form_term] & (uses > 0))
     best_first = candidates[np.lexsort((rank_by_name[candidates], -uses[candidates], form_term[candidates]))]
     is_first = np.ones(len(best_first), dtype=bool)
     is_first[1:] = form_term[best_first[1:]] != form_term[best_first[:-1]]
     dominant = np.zeros(len(form_names), dtype=bool)
     dominant[best_first[is_first]] = True
-    # Papers of a term lacking its most used form: (term, ref) pairs with no pair of it.
+    # The papers of a term that lack its most used form: its (term, ref) pairs less those
+    # of that form (one per paper that has it).
     term_ref = form_term[pair_form].astype(np.int64) * documents + pair_ref
-    order = np.argsort(term_ref, kind="stable")
-    keys, inverse = np.unique(term_ref[order], return_inverse=True)
-    has_dominant = np.bincount(inverse, weights=dominant[pair_form[order]], minlength=len(keys)) > 0
-    lacking_term, lacking_ref = np.divmod(keys[~has_dominant], documents)
+    lacking = np.setdiff1d(np.unique(term_ref), term_ref[dominant[pair_form]], assume_unique=True)
+    lacking_term, lacking_ref = np.divmod(lacking, documents)
     lacking_text, lacking_starts = _gaps_by_group(lacking_term, lacking_ref)
     other = ~dominant[pair_form]
     other_text, other_starts = _gaps_by_group(pair_form[other], pair_ref[other])
@@ -72,15 +73,10 @@ def form_entries(table: TermTable) -> dict[int, bytes]:
             return b""
         return text[starts[group] : starts[group + 1] - 1]
 
-    entries = {}
-    forms_by_term = best_first  # grouped by term, most used first
-    term_starts = np.flatnonzero(is_first).tolist() + [len(forms_by_term)]
+    term_starts = np.flatnonzero(is_first).tolist() + [len(best_first)]
     for start, stop in zip(term_starts, term_starts[1:]):
-        forms = forms_by_term[start:stop].tolist()
+        forms = best_first[start:stop].tolist()  # the term's forms, most used first
         term = int(form_term[forms[0]])
-        if len(forms) == 1:  # its one form, in every paper that has it
-            entries[term] = compact_json(form_names[forms[0]])
-            continue
         listed = [b"[%s,[%s]]" % (compact_json(form_names[forms[0]]), refs(lacking_text, lacking_starts, term))]
         listed += [b"[%s,[%s]]" % (compact_json(form_names[f]), refs(other_text, other_starts, f)) for f in sorted(forms[1:], key=form_names.__getitem__)]
         entries[term] = b"[%s]" % b",".join(listed)
@@ -95,12 +91,10 @@ def position_text(table: TermTable, order: np.ndarray) -> tuple[bytes, np.ndarra
     occurrence_starts = table.occurrence_starts()[order]
     before = np.zeros(len(counts) + 1, dtype=np.int64)
     np.cumsum(counts, out=before[1:])
-    taken = np.repeat(occurrence_starts - before[:-1], counts) + np.arange(int(before[-1]))
-    positions = table.position[taken]
+    positions = table.position[gathered(occurrence_starts, occurrence_starts + counts)]
     first = np.zeros(len(positions), dtype=bool)
     first[before[:-1][counts > 0]] = True
-    gaps = np.where(first, positions, positions - np.concatenate([[0], positions[:-1]]))
-    text, starts = ascii_numbers(gaps)
+    text, starts = ascii_numbers(gaps_within(positions, first))
     # A row of several occurrences is bracketed: `[` before its first, `]` before the comma
     # after its last.
     several = counts > 1

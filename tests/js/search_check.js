@@ -24,31 +24,19 @@ function loadSite(site) {
   const search = path.join(site, "search")
   const manifestFile = fs.readdirSync(search).find((name) => name.startsWith("manifest."))
   const manifest = JSON.parse(fs.readFileSync(path.join(search, manifestFile), "utf8"))
-  const cache = Object.create(null)
-  function shard(key) {
-    if (!(key in manifest.shards)) return null
-    if (!cache[key]) {
-      const data = JSON.parse(zlib.gunzipSync(fs.readFileSync(path.join(site, manifest.shards[key]))).toString("utf8"))
-      cache[key] = core.loadShard(data)
+  // Files of the index by key, each read and loaded the first time it is asked for.
+  function loader(files, make) {
+    const loaded = Object.create(null)
+    return (key) => {
+      if (!(key in files)) return null
+      if (!loaded[key]) loaded[key] = make(JSON.parse(zlib.gunzipSync(fs.readFileSync(path.join(site, files[key]))).toString("utf8")))
+      return loaded[key]
     }
-    return cache[key]
   }
-  const positionFiles = Object.create(null)
-  function positions(key) {
-    if (!(key in manifest.positions)) return null
-    if (!positionFiles[key]) {
-      const data = JSON.parse(zlib.gunzipSync(fs.readFileSync(path.join(site, manifest.positions[key]))).toString("utf8"))
-      positionFiles[key] = core.loadPositions(data)
-    }
-    return positionFiles[key]
-  }
-  const lists = Object.create(null)
-  function termsOfLength(length) {
-    const file = manifest.termsByLength[length]
-    if (!file) return []
-    if (!lists[length]) lists[length] = JSON.parse(zlib.gunzipSync(fs.readFileSync(path.join(site, file))).toString("utf8"))
-    return lists[length]
-  }
+  const shard = loader(manifest.shards, core.loadShard)
+  const positions = loader(manifest.positions, core.loadPositions)
+  const terms = loader(manifest.termsByLength, (list) => list)
+  const termsOfLength = (length) => terms(length) || []
   return { manifest, source: { keys: manifest.shards, count: manifest.count, shard, positions }, termsOfLength }
 }
 
