@@ -219,8 +219,8 @@ def dump_with_papers_seen_before(path: Path, catalog: Path, seed: int) -> Path:
 
 def first_search_bytes(site: Path, query: str, shown: int = 10) -> dict:
     """What the first search for `query` downloads at most: the manifest, the shards the
-    browser picks for its words, and per result shown one document chunk and one part of
-    the document directory (an upper bound: results often share them). Raw and
+    browser picks for its words, and per result shown one document chunk (an upper bound:
+    results often share them). Raw and
     gzip-compressed, as a static host would serve them."""
     from papershelf.analysis import index_term, normalize_word
 
@@ -233,10 +233,9 @@ def first_search_bytes(site: Path, query: str, shown: int = 10) -> dict:
     words = query.lower().split()
     keys = {key for word in words for form in (index_term(word), normalize_word(word)) if (key := key_of(form)) is not None}
     files = [manifest_path] + [site / manifest["shards"][key] for key in sorted(keys)]
-    parts = manifest["docParts"][-shown:]
-    names = [name for part in manifest["docParts"] for name in json.loads((site / part).read_text())]
-    files += [site / part for part in parts]
-    files += [site / f"search/d/{chunk}.{names[chunk]}.json.gz" for chunk in range(max(0, len(names) - shown), len(names))]
+    chunks = -(-manifest["count"] // manifest["docsPerChunk"])
+    group = manifest["chunksPerGroup"]
+    files += [site / f"search/d/{chunk}.{manifest['docGroups'][chunk // group]}.json.gz" for chunk in range(max(0, chunks - shown), chunks)]
 
     def sizes(path: Path) -> tuple[int, int]:
         """Raw and gzip-compressed bytes (files stored compressed cross the network as they are)."""

@@ -51,9 +51,18 @@ def search_ms(page, query: str) -> float:
     return round((time.perf_counter() - started) * 1000 - DEBOUNCE_MS, 1)
 
 
+def downloaded(page) -> dict:
+    """What the page has fetched of the search files, as stored (gzip-compressed files as
+    they are; the rest as served here, uncompressed): the documents of results and all."""
+    entries = page.evaluate("performance.getEntriesByType('resource').map(e => [e.name, e.encodedBodySize])")
+    searched = [(name, size) for name, size in entries if "/search/" in name]
+    documents = [size for name, size in searched if "/search/d/" in name]
+    return {"document_files": len(documents), "document_kb": round(sum(documents) / 1024, 1), "search_kb": round(sum(size for _, size in searched) / 1024, 1)}
+
+
 def measure(url: str, browser) -> dict:
-    """Each query's cold and warm time, and the status it ends with, in `browser` (a
-    Playwright Chromium) on the search page at `url`."""
+    """Each query's cold and warm time, what the cold search downloaded, and the status it
+    ends with, in `browser` (a Playwright Chromium) on the search page at `url`."""
     results: dict[str, dict] = {}
     for query in QUERIES:
         context = browser.new_context()
@@ -61,6 +70,7 @@ def measure(url: str, browser) -> dict:
         page.goto(url)
         shown(page, "")
         cold = search_ms(page, query)
+        fetched = downloaded(page)
         page.fill("#search-input", "")
         shown(page, "")
         warm = search_ms(page, query)
@@ -68,7 +78,7 @@ def measure(url: str, browser) -> dict:
         context.close()
         if "unavailable" in status:
             raise RuntimeError(f"search failed for {query!r}: {status}")
-        results[query] = {"cold_ms": cold, "warm_ms": warm, "status": status}
+        results[query] = {"cold_ms": cold, "warm_ms": warm, "status": status, **fetched}
     return results
 
 
@@ -97,7 +107,10 @@ def main(argv: list[str] | None = None) -> int:
         site = args.site or built_site(args.papers, Path(folder))
         results = measured_in_chromium(site)
     for query, times in results.items():
-        print(f"{query!r}: first search {times['cold_ms']} ms, again {times['warm_ms']} ms ({times['status']})")
+        print(
+            f"{query!r}: first search {times['cold_ms']} ms, again {times['warm_ms']} ms; "
+            f"documents {times['document_kb']} KB in {times['document_files']} files of {times['search_kb']} KB ({times['status']})"
+        )
     print(json.dumps(results))
     return 0
 

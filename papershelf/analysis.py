@@ -265,8 +265,10 @@ def numbers_in(numbers: dict[str, int], vocabulary: dict[str, int]) -> np.ndarra
 
 def _renumbered(names: list[str], numbers: np.ndarray) -> tuple[dict[str, int], np.ndarray]:
     """Numbers that index `names` in any order, renumbered in order of first appearance."""
-    seen, first = np.unique(numbers, return_index=True)
-    by_appearance = seen[np.argsort(first)]
+    first = np.full(len(names), len(numbers), dtype=np.int64)
+    np.minimum.at(first, numbers, np.arange(len(numbers)))  # where each number first appears
+    seen = np.flatnonzero(first < len(numbers))
+    by_appearance = seen[np.argsort(first[seen])]
     renumber = np.empty(len(names), dtype=np.int32)
     renumber[by_appearance] = np.arange(len(by_appearance), dtype=np.int32)
     return {names[old]: new for new, old in enumerate(by_appearance.tolist())}, renumber[numbers]

@@ -121,12 +121,9 @@
     })
   }
 
-  /* A document chunk: its name is in a part of the document directory. */
+  /* A document chunk: its name carries the digest of its group, in the manifest. */
   function loadChunk(chunk) {
-    var part = Math.floor(chunk / manifest.chunksPerPart)
-    return fetchJSON(manifest.docParts[part]).then(function (names) {
-      return fetchJSON("search/d/" + chunk + "." + names[chunk % manifest.chunksPerPart] + ".json.gz")
-    })
+    return fetchJSON("search/d/" + chunk + "." + manifest.docGroups[Math.floor(chunk / manifest.chunksPerGroup)] + ".json.gz")
   }
 
   function loadDocs(refs) {

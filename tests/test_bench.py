@@ -93,3 +93,5 @@ def test_search_latency_in_chromium(site_origin: str, browser) -> None:
     results = measure(site_origin + "search/", browser)
     assert list(results) == QUERIES
     assert all(times["cold_ms"] > 0 and times["warm_ms"] > 0 and "results" in times["status"] for times in results.values())
+    # The results shown cost one chunk of 4 documents each at most, about 1 KB.
+    assert all(1 <= times["document_files"] <= 10 and times["document_kb"] <= 1.5 * times["document_files"] for times in results.values())

@@ -83,9 +83,9 @@ def test_postings_grown_from_the_last_build_equal_postings_sorted_afresh(built_s
     assert len(grown.vocabulary) > len(first.vocabulary) + 1000
     twice = grown_ref_gaps(grown_ref_gaps(ref_gaps(first), middle), grown)
     fresh = ref_gaps(grown)
-    for name in ("order", "row_ends", "text_ends"):
+    for name in ("order", "row_ends", "text_ends", "position_ends"):
         assert np.array_equal(getattr(twice, name), getattr(fresh, name)), name
-    assert twice.text == fresh.text and twice.keys == fresh.keys == keys
+    assert twice.text == fresh.text and twice.positions == fresh.positions and twice.keys == fresh.keys == keys
     same = grown_ref_gaps(fresh, grown)  # nothing appended
     assert same.text == fresh.text and np.array_equal(same.order, fresh.order)
     postings, gaps = sorted_postings(grown, ref_gaps(middle))
@@ -243,12 +243,15 @@ def test_small_shards_split_by_longer_prefixes_and_still_agree(catalog: Path, tm
     assert report["differences"] == []
 
 
-def test_document_chunks_are_named_by_what_they_are_made_from(built_site: Path) -> None:
-    """A chunk's name follows its papers' versions, the tag numbering and the code, so that
-    a build can tell it has a chunk without encoding it; chunks of papers with no known
-    version are named by their bytes."""
+def test_document_chunks_are_named_by_what_they_are_made_from(built_site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A chunk's name follows its group's papers' versions, the tag numbering and the code,
+    so that a build can tell it has a chunk without encoding it; chunks of papers with no
+    known version are named by their bytes."""
     from papershelf.analysis import catalog_table
-    from papershelf.search.documents import search_files
+    from papershelf.search import documents
+    from papershelf.search.documents import DOCS_PER_CHUNK, search_files
+
+    monkeypatch.setattr(documents, "CHUNKS_PER_GROUP", 8)  # several groups at the sample's size
 
     catalog = load_catalog(load_config(built_site / "config.yaml"))
     papers = search_order(catalog.papers)
@@ -258,10 +261,13 @@ def test_document_chunks_are_named_by_what_they_are_made_from(built_site: Path) 
         return {path: data for path, data in files.files.items() if path.startswith("search/d/")}
 
     first = chunks(search_files(catalog, table, "code-1"))
-    assert len(first) == len(papers) // 8 + 1 and all(callable(data) for data in first.values())
+    assert len(first) == -(-len(papers) // DOCS_PER_CHUNK) and all(callable(data) for data in first.values())
     assert chunks(search_files(catalog, table, "code-1")).keys() == first.keys()
-    edited = catalog_table(papers, [f"v2-{paper.id}" if i == 0 else f"v1-{paper.id}" for i, paper in enumerate(papers)], None)
-    assert len(chunks(search_files(catalog, edited, "code-1")).keys() - first.keys()) == 1  # the edited paper's chunk
+    edited = catalog_table(papers, [f"v2-{paper.id}" if i == 4 * DOCS_PER_CHUNK * 8 + 1 else f"v1-{paper.id}" for i, paper in enumerate(papers)], None)
+    renamed = chunks(search_files(catalog, edited, "code-1")).keys() - first.keys()
+    assert sorted(int(path.split("/")[-1].split(".")[0]) for path in renamed) == list(range(32, 40))  # the edited paper's group
+    manifest = json.loads(next(data for path, data in search_files(catalog, table, "code-1").files.items() if path.startswith("search/manifest")))
+    assert all(f"search/d/{n}.{manifest['docGroups'][n // 8]}.json.gz" in first for n in range(len(first)))
     assert not chunks(search_files(catalog, table, "code-2")).keys() & first.keys()
     unknown = chunks(search_files(catalog, catalog_table(papers, ["" for _ in papers], None), "code-1"))
     assert all(isinstance(data, bytes) for data in unknown.values())

@@ -1,7 +1,7 @@
 """What search results show of each paper, and the files the search page loads besides the
-shards: documents in chunks of 8, whose names are listed in parts of 256 so that the
-manifest stays small however large the catalog; each tag's papers and the papers with
-code, for filters; and the manifest, which names them all. The browser reads them in
+shards: documents in chunks of 4, named by groups of 256 chunks so that the manifest stays
+small however large the catalog; each tag's papers and the papers with code, for filters;
+and the manifest, which names them all. The browser reads them in
 `static/search-core.js` and `static/search-page.js`; the manifest's and a document's keys
 are defined here alone."""
 
@@ -22,8 +22,12 @@ from papershelf.search.encoding import compact_json
 from papershelf.search.shards import IndexFiles, index_files
 
 GZ_JSON = ".json" + SUFFIX
-DOCS_PER_CHUNK = 8
-CHUNKS_PER_PART = 256  # chunk names per part of the document directory
+# A result shown costs the download of its chunk: 4 documents are about 1 KB gzip-compressed,
+# and 100,000 papers take 25,000 chunks, within the site's budget of files.
+DOCS_PER_CHUNK = 4
+# Chunks named by one digest, listed in the manifest: an edited paper renames the chunks of
+# its group, and the browser needs nothing but the manifest to name any chunk.
+CHUNKS_PER_GROUP = 256
 T = TypeVar("T")
 
 
@@ -91,29 +95,25 @@ def search_files(catalog: Catalog, table: TermTable, code: str = "", index: Inde
     position_paths = {key: add(f"x/{key.encode('utf-8').hex()}", data, GZ_JSON) for key, data in index.positions.items()}
     tag_number = {tag.name: number for number, tag in enumerate(catalog.tags)}
     layout = json.dumps([code, DOCS_PER_CHUNK, list(tag_number)])
-    chunks = []
+    chunks: list[tuple[str, bytes | Callable[[], bytes]]] = []  # per chunk, its digest and its file
     for start in range(0, len(papers), DOCS_PER_CHUNK):
         part, keys = papers[start : start + DOCS_PER_CHUNK], table.keys[start : start + DOCS_PER_CHUNK]
 
         def encode(part: list[Paper] = part) -> bytes:
-            return compact_json([_doc(paper, tag_number) for paper in part])
+            return gzipped(compact_json([_doc(paper, tag_number) for paper in part]))
 
         if all(keys):
-            digest = _digest("|".join([layout, *keys]).encode("utf-8"))
-
-            def compressed(encode: Callable[[], bytes] = encode) -> bytes:
-                return gzipped(encode())
-
-            result.files[f"search/d/{start // DOCS_PER_CHUNK}.{digest}{GZ_JSON}"] = compressed
+            chunks.append((_digest("|".join([layout, *keys]).encode("utf-8")), encode))
         else:
-            stored = gzipped(encode())
-            digest = _digest(stored)
-            result.files[f"search/d/{start // DOCS_PER_CHUNK}.{digest}{GZ_JSON}"] = stored
-        chunks.append(digest)  # a chunk is named by its digest only
-    # The chunks' names, in parts: the manifest lists only the parts, so it stays small as
-    # the catalog grows (12,500 chunk names were 60 KB of a first search's download at
-    # 100,000 papers), and a new dump changes the last part only.
-    directory = [add(f"p/{start // CHUNKS_PER_PART}", compact_json(chunks[start : start + CHUNKS_PER_PART])) for start in range(0, len(chunks), CHUNKS_PER_PART)]
+            stored = encode()
+            chunks.append((_digest(stored), stored))
+    groups = []
+    for first in range(0, len(chunks), CHUNKS_PER_GROUP):
+        group = chunks[first : first + CHUNKS_PER_GROUP]
+        digest = _digest("|".join(digest for digest, _ in group).encode("utf-8"))
+        groups.append(digest)
+        for number, (_, data) in enumerate(group, start=first):
+            result.files[f"search/d/{number}.{digest}{GZ_JSON}"] = data
     refs_of_tag: list[list[int]] = [[] for _ in catalog.tags]
     for ref, paper in enumerate(papers):  # refs in order: each tag's list comes sorted
         for number in {tag_number[name] for name in paper.tags if name in tag_number}:
@@ -123,13 +123,12 @@ def search_files(catalog: Catalog, table: TermTable, code: str = "", index: Inde
     manifest = {
         "count": len(papers),
         "docsPerChunk": DOCS_PER_CHUNK,
-        "chunksPerPart": CHUNKS_PER_PART,
+        "chunksPerGroup": CHUNKS_PER_GROUP,
         "shards": shard_paths,
         # Each shard's terms' positions, by the same keys: fetched for quoted phrases only.
         "positions": position_paths,
-        # Chunk i is search/d/<i>.<digest>.json.gz, its digest item i % chunksPerPart of the
-        # part listed at i // chunksPerPart.
-        "docParts": directory,
+        # Chunk i is search/d/<i>.<digest>.json.gz, its digest item i // chunksPerGroup.
+        "docGroups": groups,
         "tags": [[tag.name, tag.slug, len(tag.papers), tag_refs[n]] for n, tag in enumerate(catalog.tags)],
         "code": code_refs,
         # Terms of each length, for typo corrections: fetched only for a word that matches nothing.

@@ -46,17 +46,20 @@ def bm25_thousandths(table: TermTable) -> np.ndarray:
 
 @dataclass
 class RefGaps:
-    """The table's rows in (term, field, ref) order, and their refs as gaps from the previous
-    ref of their (term, field) group, as text. None of it depends on the size of the catalog
-    (the BM25 weights do): a build that appends papers inserts the new rows at the end of
-    their groups (`grown_ref_gaps`) instead of sorting ten million rows again, so it is kept
-    between builds. Groups are numbered by key, term number × len(FIELDS) + field."""
+    """The table's rows in (term, field, ref) order, their refs as gaps from the previous
+    ref of their (term, field) group, and their positions, as text. None of it depends on
+    the size of the catalog (the BM25 weights do): a build that appends papers inserts the
+    new rows at the end of their groups (`grown_ref_gaps`) instead of sorting and writing ten
+    million rows again, so it is kept between builds. Groups are numbered by key, term
+    number × len(FIELDS) + field."""
 
     keys: list[str]  # the keys of the table it was made from (see TermTable.keys)
     order: np.ndarray  # int32: the table's rows in (term, field, ref) order
     row_ends: np.ndarray  # int64 per group key: where its rows end in `order` (cumulative)
     text: bytes  # every row's gap in that order, each number followed by a comma
     text_ends: np.ndarray  # int64 per group key: where its gaps end in `text` (cumulative)
+    positions: bytes  # every row's positions in that order (occurrences.position_text)
+    position_ends: np.ndarray  # int64 per group key: where its positions end (cumulative)
 
 
 def _group_keys(table: TermTable, rows: slice) -> np.ndarray:
@@ -92,7 +95,16 @@ def ref_gaps(table: TermTable, rows: tuple[np.ndarray, np.ndarray] | None = None
     first[row_ends[filled] - sizes[filled]] = True
     refs = table.doc[order].astype(np.int64)
     text, starts = ascii_numbers(_gaps(refs, first, np.full(len(filled), -1, dtype=np.int64)))
-    return RefGaps(list(table.keys), order, row_ends, text, starts[row_ends])
+    positions, position_row_ends = position_text(table, order)
+    position_ends = np.concatenate([[0], position_row_ends])[row_ends]
+    return RefGaps(list(table.keys), order, row_ends, text, starts[row_ends], positions, position_ends)
+
+
+def _inserted(text: bytes, ends: np.ndarray, keys: np.ndarray, pieces: bytes, lengths: np.ndarray) -> tuple[bytes, np.ndarray]:
+    """`text`, whose groups end at `ends`, with `pieces` (one of each of `lengths` per key of
+    the sorted `keys`) inserted at the end of their groups; and where the groups end now."""
+    joined = np.insert(np.frombuffer(text, dtype=np.uint8), np.repeat(ends[keys], lengths), np.frombuffer(pieces, dtype=np.uint8))
+    return joined.tobytes(), ends + np.cumsum(np.bincount(keys, weights=lengths, minlength=len(ends)).astype(np.int64))
 
 
 def grown_ref_gaps(previous: RefGaps, table: TermTable) -> RefGaps:
@@ -117,12 +129,13 @@ def grown_ref_gaps(previous: RefGaps, table: TermTable) -> RefGaps:
     filled = np.flatnonzero(np.diff(previous.row_ends, prepend=0))
     last_ref[filled] = table.doc[previous.order[previous.row_ends[filled] - 1]]
     text, starts = ascii_numbers(_gaps(refs, first, last_ref[keys[first]]))
+    positions, position_row_ends = position_text(table, rows)
     order = np.insert(previous.order, row_ends[keys], rows)
-    lengths = np.diff(starts)
-    joined = np.insert(np.frombuffer(previous.text, dtype=np.uint8), np.repeat(text_ends[keys], lengths), np.frombuffer(text, dtype=np.uint8))
     row_ends = row_ends + np.cumsum(np.bincount(keys, minlength=groups))
-    text_ends = text_ends + np.cumsum(np.bincount(keys, weights=lengths, minlength=groups).astype(np.int64))
-    return RefGaps(list(table.keys), order, row_ends, joined.tobytes(), text_ends)
+    text, text_ends = _inserted(previous.text, text_ends, keys, text, np.diff(starts))
+    position_ends = extended(previous.position_ends, len(previous.positions))
+    positions, position_ends = _inserted(previous.positions, position_ends, keys, positions, np.diff(position_row_ends, prepend=0))
+    return RefGaps(list(table.keys), order, row_ends, text, text_ends, positions, position_ends)
 
 
 def can_grow(previous: RefGaps | None, table: TermTable) -> TypeGuard[RefGaps]:
@@ -186,7 +199,6 @@ def sorted_postings(table: TermTable, previous: RefGaps | None = None) -> tuple[
             writing = write_weights(order)
             gaps = ref_gaps(table, (order, sizes))
         forms = form_entries(table)
-        positions, position_ends = position_text(table, gaps.order)
         weight_text, weight_starts = writing.result()
     filled = np.flatnonzero(np.diff(gaps.row_ends, prepend=0))  # the groups that have rows
     postings = SortedPostings(
@@ -198,8 +210,8 @@ def sorted_postings(table: TermTable, previous: RefGaps | None = None) -> tuple[
         group_fields=(filled % len(FIELDS)).tolist(),
         first_group=np.searchsorted(filled // len(FIELDS), np.arange(len(table.vocabulary) + 1)).tolist(),
         forms=forms,
-        positions=positions,
-        position_cuts=np.concatenate([[0], position_ends[gaps.row_ends[filled] - 1]]).astype(np.int64).tolist(),
+        positions=gaps.positions,
+        position_cuts=np.concatenate([[0], gaps.position_ends[filled]]).tolist(),
     )
     return postings, gaps
 
