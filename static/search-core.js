@@ -151,28 +151,37 @@
   /* Edit distance, a swap of neighbours counting as one edit (`rtansformer`), or
    * `limit` + 1 as soon as it must exceed `limit`. */
   function distance(a, b, limit) {
-    a = chars(a)
-    b = chars(b)
+    return charDistance(chars(a), chars(b), limit)
+  }
+
+  /* `distance` of two words given as arrays of characters: a correction compares a word
+   * with a hundred thousand terms, each split once. Three rows, reused: the one before the
+   * previous (for swaps), the previous and the current. */
+  function charDistance(a, b, limit) {
     if (Math.abs(a.length - b.length) > limit) return limit + 1
-    var before = null // the row before `previous`, for swaps
-    var previous = []
+    var width = b.length + 1
+    var before = new Int32Array(width)
+    var previous = new Int32Array(width)
+    var current = new Int32Array(width)
     var previousMin = 0
-    for (var j = 0; j <= b.length; j++) previous.push(j)
+    for (var j = 0; j < width; j++) previous[j] = j
     for (var i = 1; i <= a.length; i++) {
-      var current = [i]
+      current[0] = i
       var rowMin = i
       for (var k = 1; k <= b.length; k++) {
         var cost = a[i - 1] === b[k - 1] ? 0 : 1
         var value = Math.min(previous[k] + 1, current[k - 1] + 1, previous[k - 1] + cost)
-        if (before && k > 1 && a[i - 1] === b[k - 2] && a[i - 2] === b[k - 1]) value = Math.min(value, before[k - 2] + 1)
-        current.push(value)
+        if (i > 1 && k > 1 && a[i - 1] === b[k - 2] && a[i - 2] === b[k - 1]) value = Math.min(value, before[k - 2] + 1)
+        current[k] = value
         if (value < rowMin) rowMin = value
       }
       // A cell is reached from this row or, by a swap, the one before: past the limit in
       // both, the distance is too.
       if (rowMin > limit && previousMin > limit) return limit + 1
+      var spare = before
       before = previous
       previous = current
+      current = spare
       previousMin = rowMin
     }
     return Math.min(previous[b.length], limit + 1)
@@ -299,15 +308,52 @@
 
   /* The edits between a typed word and a term: between its stem and the term, or between
    * the term and the start of the word, the rest being what a stem drops (`quantizaton`
-   * is `quantiz` and a typo in `ation`). */
-  function editsTo(entry, term, limit) {
-    var edits = distance(entry.term, term, limit)
-    var word = chars(entry.word)
-    var length = chars(term).length
-    for (var cut = Math.max(1, length - limit); cut <= Math.min(word.length, length + limit) && edits > 0; cut++) {
-      if (word.length - cut <= MAX_SUFFIX) edits = Math.min(edits, distance(word.slice(0, cut).join(""), term, limit))
+   * is `quantiz` and a typo in `ation`). `typed` is the word's `typedChars`; `term` is split
+   * in characters. */
+  function editsTo(typed, term, limit) {
+    var edits = charDistance(typed.stem, term, limit)
+    var length = term.length
+    for (var cut = Math.max(1, length - limit); cut <= Math.min(typed.word.length, length + limit) && edits > 0; cut++) {
+      if (typed.word.length - cut <= MAX_SUFFIX) edits = Math.min(edits, charDistance(typed.prefixes[cut], term, limit))
     }
     return edits
+  }
+
+  /* A typed word's characters, its stem's, and the word's starts, split once; and how
+   * often each UTF-16 unit is in the word or its stem, whichever has more (`tooFar`). */
+  function typedChars(entry) {
+    var word = chars(entry.word)
+    var prefixes = word.map(function (_, cut) {
+      return word.slice(0, cut)
+    })
+    prefixes.push(word)
+    var units = new Int32Array(65536)
+    ;[entry.word, entry.term].forEach(function (text) {
+      var counts = Object.create(null)
+      for (var i = 0; i < text.length; i++) {
+        var unit = text.charCodeAt(i)
+        counts[unit] = (counts[unit] || 0) + 1
+        units[unit] = Math.max(units[unit], counts[unit])
+      }
+    })
+    return { word: word, stem: chars(entry.term), prefixes: prefixes, units: units, seen: new Int32Array(65536) }
+  }
+
+  /* Whether a term holds more than `limit` characters that neither the word nor its stem
+   * has (counted with repeats): each edit adds at most one, so no comparison `editsTo`
+   * makes could come within the limit. Most terms of a length are ruled out so, at the
+   * cost of one look at each character. A term with a character beyond UTF-16's first
+   * plane (two units, one character) is never ruled out. */
+  function tooFar(typed, term, limit) {
+    var extra = 0
+    var astral = false
+    for (var i = 0; i < term.length && extra <= limit && !astral; i++) {
+      var unit = term.charCodeAt(i)
+      astral = unit >= 0xd800 && unit <= 0xdfff
+      if (++typed.seen[unit] > typed.units[unit]) extra++
+    }
+    for (var j = 0; j < i; j++) typed.seen[term.charCodeAt(j)] = 0
+    return !astral && extra > limit
   }
 
   /* The catalog's term closest to a typed word (an entry of `analyze`): fewest edits
@@ -317,11 +363,13 @@
   function closestTerm(entry, termsOfLength) {
     var limit = typoLimit(chars(entry.term).length)
     var range = lengthRange(entry)
+    var typed = typedChars(entry)
     var best = null
     if (!limit) return null
     for (var n = range[0]; n <= range[1]; n++) {
       ;(termsOfLength(n) || []).forEach(function (pair) {
-        var edits = editsTo(entry, pair[0], limit)
+        if (tooFar(typed, pair[0], limit)) return
+        var edits = editsTo(typed, chars(pair[0]), limit)
         if (edits > limit) return
         var candidate = { term: pair[0], length: n, uses: pair[1], edits: edits }
         if (best === null || closer(candidate, best) < 0) best = candidate

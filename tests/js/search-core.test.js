@@ -220,6 +220,20 @@ test("a word that matches nothing is respelled with the closest term of the cata
   assert.equal(core.closestTerm(word("moe"), ofLength), null) // too short to correct
 })
 
+test("terms ruled out by their letters alone are those no comparison brings within the limit", () => {
+  const word = (text) => core.analyze(text)[0]
+  // Two letters the word lacks: two edits, within the limit of a nine-letter word.
+  const lists = { 9: [["quantizzz", 1]], 10: [["aaaaaaaaaa", 5]] }
+  assert.equal(core.closestTerm(word("quantizat"), (n) => lists[n]), "quantizzz")
+  // A repeated letter counts as often as it repeats: one "a" more is one edit.
+  lists[9].push(["aaaaaaaaa", 1])
+  assert.equal(core.closestTerm(word("aaaaaaaa"), (n) => lists[n]), "aaaaaaaaa")
+  assert.equal(core.closestTerm(word("aaaaaabb"), (n) => lists[n]), null) // two edits, over the limit of 1
+  // A character of two UTF-16 units is one edit, as the distance counts it.
+  const astral = { 9: [["quantiz\u{1d431}\u{1d431}", 1]] }
+  assert.equal(core.closestTerm(word("quantizat"), (n) => astral[n]), "quantiz\u{1d431}\u{1d431}")
+})
+
 test("a respelled stem is shown as the results spell it most often", () => {
   const texts = ["Quantization of models", "post-training quantization", "quantized weights"]
   assert.equal(core.spelledOut("transformer quantiz", texts), "transformer quantization")
