@@ -232,7 +232,7 @@ def first_search_bytes(site: Path, query: str, shown: int = 10) -> dict:
 
     words = query.lower().split()
     keys = {key for word in words for form in (index_term(word), normalize_word(word)) if (key := key_of(form)) is not None}
-    files = [manifest_path] + [site / manifest["shards"][key] for key in sorted(keys)]
+    files = [manifest_path] + [site / f"search/t/{key.encode('utf-8').hex()}.{manifest['shards'][key]}.json.gz" for key in sorted(keys)]
     chunks = -(-manifest["count"] // manifest["docsPerChunk"])
     group = manifest["chunksPerGroup"]
     files += [site / f"search/d/{chunk}.{manifest['docGroups'][chunk // group]}.json.gz" for chunk in range(max(0, chunks - shown), chunks)]

@@ -148,6 +148,15 @@
     return null
   }
 
+  /* The file of a shard key's shard (`kind` "t") or its terms' positions ("x"), named by the
+   * digest the manifest gives the key (papershelf/search/documents.py names them). */
+  function indexFile(kind, key, digest) {
+    var hex = Array.from(new TextEncoder().encode(key), function (byte) {
+      return (byte < 16 ? "0" : "") + byte.toString(16)
+    })
+    return "search/" + kind + "/" + hex.join("") + "." + digest + ".json.gz"
+  }
+
   /* Edit distance, a swap of neighbours counting as one edit (`rtansformer`), or
    * `limit` + 1 as soon as it must exceed `limit`. */
   function distance(a, b, limit) {
@@ -945,6 +954,7 @@
     analyze: analyze,
     normalizeWord: normalizeWord,
     shardKey: shardKey,
+    indexFile: indexFile,
     keysFor: keysFor,
     positionKeysFor: positionKeysFor,
     queryWords: queryWords,

@@ -76,20 +76,20 @@
 
   /* The shards a query needs, and for its quoted phrases the positions of their terms. */
   function loadShards(query) {
-    function load(keys, files, loaded, make) {
+    function load(keys, kind, loaded, make) {
       return keys
         .filter(function (key) {
-          return files[key] && !loaded[key]
+          return manifest.shards[key] && !loaded[key]
         })
         .map(function (key) {
-          return fetchJSON(files[key]).then(function (data) {
+          return fetchJSON(core.indexFile(kind, key, manifest.shards[key])).then(function (data) {
             loaded[key] = make(data)
           })
         })
     }
     return Promise.all(
-      load(core.keysFor(query, manifest.shards), manifest.shards, shards, core.loadShard).concat(
-        load(core.positionKeysFor(query, manifest.shards), manifest.positions, positions, core.loadPositions)
+      load(core.keysFor(query, manifest.shards), "t", shards, core.loadShard).concat(
+        load(core.positionKeysFor(query, manifest.shards), "x", positions, core.loadPositions)
       )
     )
   }

@@ -38,7 +38,10 @@ def test_bench_at_one_thousand(tmp_path: Path) -> None:
     again = result["add_200_seen_before"]
     assert (again["ingest"]["new"], again["ingest"]["updated"]) == (180, 20) and again["build"]["written"] > 0
     edited = result["edit_one_paper"]["build"]
-    assert not edited["nothing_to_do"] and 0 < edited["written"] < clean["build"]["files"] // 4  # the paper, its lists, related, shards
+    # The paper, its lists, related papers, the document chunks of its group (256 of them: at
+    # this size most of the catalog's) and the shards with their positions (BM25 weights
+    # depend on every paper's length).
+    assert not edited["nothing_to_do"] and 0 < edited["written"] < clean["build"]["files"] // 2
     first, common = result["first_search"], result["first_search_common"]
     assert first["files"] >= 3 and 0 < first["gzip_bytes"] < 150_000  # the 1,000-paper target
     assert common["files"] > first["files"] and common["gzip_bytes"] > first["gzip_bytes"]  # two words, bigger shards

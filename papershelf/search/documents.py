@@ -91,8 +91,13 @@ def search_files(catalog: Catalog, table: TermTable, code: str = "", index: Inde
 
     papers = search_order(catalog.papers)
     index = index if index is not None else index_files(table)[0]
-    shard_paths = {key: add(f"t/{key.encode('utf-8').hex()}", data, GZ_JSON) for key, data in index.shards.items()}
-    position_paths = {key: add(f"x/{key.encode('utf-8').hex()}", data, GZ_JSON) for key, data in index.positions.items()}
+    shard_digests = {}
+    for key, shard in index.shards.items():
+        # One digest names a key's shard and its positions: the manifest lists it alone.
+        digest, hexed = _digest(shard + index.positions[key]), key.encode("utf-8").hex()
+        result.files[f"search/t/{hexed}.{digest}{GZ_JSON}"] = shard
+        result.files[f"search/x/{hexed}.{digest}{GZ_JSON}"] = index.positions[key]
+        shard_digests[key] = digest
     tag_number = {tag.name: number for number, tag in enumerate(catalog.tags)}
     layout = json.dumps([code, DOCS_PER_CHUNK, list(tag_number)])
     chunks: list[tuple[str, bytes | Callable[[], bytes]]] = []  # per chunk, its digest and its file
@@ -124,9 +129,9 @@ def search_files(catalog: Catalog, table: TermTable, code: str = "", index: Inde
         "count": len(papers),
         "docsPerChunk": DOCS_PER_CHUNK,
         "chunksPerGroup": CHUNKS_PER_GROUP,
-        "shards": shard_paths,
-        # Each shard's terms' positions, by the same keys: fetched for quoted phrases only.
-        "positions": position_paths,
+        # Shard key -> the digest of search/t/<key's UTF-8 in hex>.<digest>.json.gz, and of
+        # its terms' positions, search/x/<the same>.json.gz, fetched for quoted phrases only.
+        "shards": shard_digests,
         # Chunk i is search/d/<i>.<digest>.json.gz, its digest item i // chunksPerGroup.
         "docGroups": groups,
         "tags": [[tag.name, tag.slug, len(tag.papers), tag_refs[n]] for n, tag in enumerate(catalog.tags)],

@@ -33,8 +33,9 @@ function loadSite(site) {
       return loaded[key]
     }
   }
-  const shard = loader(manifest.shards, core.loadShard)
-  const positions = loader(manifest.positions, core.loadPositions)
+  const files = (kind) => Object.fromEntries(Object.entries(manifest.shards).map(([key, digest]) => [key, core.indexFile(kind, key, digest)]))
+  const shard = loader(files("t"), core.loadShard)
+  const positions = loader(files("x"), core.loadPositions)
   const terms = loader(manifest.termsByLength, (list) => list)
   const termsOfLength = (length) => terms(length) || []
   return { manifest, source: { keys: manifest.shards, count: manifest.count, shard, positions }, termsOfLength }
